@@ -64,3 +64,44 @@ def official_example(spec_dir):
         return json.loads(example_path(spec_dir, message, version, "json").read_text())
 
     return load
+
+
+# --------------------------------------------------------------------------
+# Applications on each store. Under freezegun, event timestamps are
+# FakeDatetime objects, which eventsourcing's JSON transcoder does not know;
+# the test application registers them as the ISO datetimes they stand for.
+
+from eventsourcing.persistence import DatetimeAsISO  # noqa: E402
+from freezegun.api import FakeDatetime  # noqa: E402
+
+from setu_planning.application.app import PlanningApplication  # noqa: E402
+
+
+class FakeDatetimeAsISO(DatetimeAsISO):
+    type = FakeDatetime
+    name = "datetime_iso"
+
+
+class TestPlanningApplication(PlanningApplication):
+    """The real application, able to store events created under freeze_time."""
+
+    __test__ = False
+
+    def register_transcodings(self, transcoder):
+        super().register_transcodings(transcoder)
+        transcoder.register(FakeDatetimeAsISO())
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store_url(request, tmp_path) -> str:
+    """The URL of each store the library runs on without a server."""
+    if request.param == "memory":
+        return "memory://"
+    return f"sqlite:///{tmp_path / 'planning.sqlite3'}"
+
+
+@pytest.fixture
+def app(store_url) -> PlanningApplication:
+    application = TestPlanningApplication(store_url)
+    yield application
+    application.close()

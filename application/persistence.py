@@ -1,0 +1,64 @@
+"""Choosing the event store by configuration: one URL, no code change.
+
+``memory://`` keeps events in memory (unit tests), ``sqlite:///path/to/file``
+is the embedded default, ``postgresql://user:password@host:port/dbname`` is for
+shared deployments. The URL becomes the eventsourcing library's own settings
+(``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``, ``POSTGRES_*``), so everything the
+library documents about them still applies.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlsplit
+
+DATABASE_URL_VARIABLE = "SETU_PLANNING_DB"
+DEFAULT_DATABASE_URL = "sqlite:///setu-planning.sqlite3"
+
+_RECORDERS = "setu_planning.application.recorders"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: the one given, else ``$SETU_PLANNING_DB``, else the SQLite default."""
+    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for a database URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if scheme == "sqlite":
+        # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory:
+        path = unquote(url.split("://", 1)[1])
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ValueError(f"no database file in {url!r}: write sqlite:///path/to/file")
+        if path == ":memory:":
+            path = "file::memory:?cache=shared"
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:SQLiteTimestampsRecorder",
+        }
+    if scheme in {"postgres", "postgresql"}:
+        dbname = parts.path.lstrip("/")
+        if not dbname:
+            raise ValueError(f"no database name in {url!r}: write postgresql://user@host/dbname")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # Event timestamps are indexed by the recorder's own insert hook,
+            # which the stored-function insert path would bypass.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:PostgresTimestampsRecorder",
+        }
+    raise ValueError(
+        f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://..."
+    )

@@ -1,0 +1,259 @@
+"""Event-sourced aggregates for the three SETU planning resources.
+
+A resource is one SETU message as the exchanging parties see it now, plus the
+events that made it so. Commands check everything first (structure, business
+rules, line ids, cancellation) and only then trigger an event, so a failed
+command leaves nothing behind. Events record the change *as received*, who
+asked (``actor``) and the SETU version it arrived in; applying them is the only
+way state changes.
+
+The state kept is the message in the version-neutral SETU 2.0 JSON shape
+(a plain ``dict``), so it stores as JSON and reads back exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import (
+    BusinessRuleViolated,
+    LineAlreadyExists,
+    LineNotFound,
+    ResourceCancelled,
+    Violation,
+)
+from .messages import (
+    LineKind,
+    MessageKind,
+    check_replacement,
+    line_field,
+    line_id as line_id_of,
+    to_json,
+    validate_line,
+    validate_message,
+    validate_structure,
+)
+from .replacement import merge_replacement
+
+
+def content_digest(message: Mapping[str, Any]) -> str:
+    """A stable fingerprint of a message's content, for idempotent submission."""
+    canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_line(
+    kind: MessageKind, message: Mapping[str, Any], wanted: str, owner: str = "the message"
+) -> tuple[LineKind, int, dict[str, Any]]:
+    """Find a line by its lineId/value in a message: its kind, position and content."""
+    for line_kind in LineKind:
+        for index, line in enumerate(message.get(line_field(kind, line_kind), ())):
+            if line_id_of(line) == wanted:
+                return line_kind, index, line
+    raise LineNotFound(f"{owner} has no line with lineId {wanted!r}")
+
+
+class PlanningResource(Aggregate):
+    """What the three SETU planning resources share: a message, its lines, a life."""
+
+    # Set by each subclass. Not annotated: eventsourcing would take an
+    # annotation for a dataclass-style field of the created event.
+    kind = None
+
+    @event("Submitted")
+    def __init__(self, message: dict[str, Any], actor: str | None, setu_version: str | None):
+        self.message = message
+        self.setu_version = setu_version
+        self.submitted_digest = content_digest(message)
+        self.cancelled = False
+
+    # ----------------------------------------------------------------- creation
+    @classmethod
+    def submit(
+        cls, data: Mapping[str, Any], *, actor: str | None = None, setu_version: str | None = None
+    ) -> PlanningResource:
+        """Create the resource from a new message, after checking it fully."""
+        message = to_json(validate_message(cls.kind, data))
+        return cls(message=message, actor=actor, setu_version=setu_version)
+
+    # ------------------------------------------------------------------- queries
+    @property
+    def document_id(self) -> dict[str, Any]:
+        return self.message["documentId"]
+
+    def lines(self) -> Iterator[tuple[LineKind, dict[str, Any]]]:
+        """Every line of the message, periodic ones first, as (kind, line)."""
+        for kind in LineKind:
+            for line in self.message.get(line_field(self.kind, kind), ()):
+                yield kind, line
+
+    def find_line(self, wanted: str) -> tuple[LineKind, int, dict[str, Any]]:
+        """The line with lineId/value ``wanted``: its kind, position and content."""
+        return find_line(self.kind, self.message, wanted, f"{self.kind} {self.id}")
+
+    def has_line(self, wanted: str) -> bool:
+        return any(line_id_of(line) == wanted for _, line in self.lines())
+
+    # ------------------------------------------------------------------ commands
+    def replace(
+        self, data: Mapping[str, Any], *, actor: str | None = None, setu_version: str | None = None
+    ) -> None:
+        """Whole replacement (PUT): omitted optional elements keep their stored value."""
+        self._check_open()
+        received = to_json(validate_structure(self.kind, data))
+        merged = merge_replacement(self.message, received)
+        check_replacement(self.kind, self.message, merged)
+        validate_message(self.kind, merged)
+        self._replaced(message=received, actor=actor, setu_version=setu_version)
+
+    def add_line(
+        self,
+        line_kind: LineKind,
+        data: Mapping[str, Any],
+        *,
+        actor: str | None = None,
+        setu_version: str | None = None,
+    ) -> dict[str, Any]:
+        """Add one periodic or single line; its lineId must be new to the message."""
+        self._check_open()
+        line = to_json(validate_line(self.kind, line_kind, data))
+        wanted = line_id_of(line)
+        if self.has_line(wanted):
+            raise LineAlreadyExists(
+                f"{self.kind} {self.id} already has a line with lineId {wanted!r}"
+            )
+        field = line_field(self.kind, line_kind)
+        candidate = dict(self.message)
+        candidate[field] = [*self.message.get(field, ()), line]
+        validate_message(self.kind, candidate)
+        self._line_added(line_kind=line_kind.value, line=line, actor=actor, setu_version=setu_version)
+        return line
+
+    def replace_line(
+        self,
+        wanted: str,
+        data: Mapping[str, Any],
+        *,
+        actor: str | None = None,
+        setu_version: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace one line (PUT semantics, as for the whole message); the lineId stays."""
+        self._check_open()
+        line_kind, index, stored = self.find_line(wanted)
+        received = to_json(validate_line(self.kind, line_kind, data))
+        if line_id_of(received) != wanted:
+            raise BusinessRuleViolated(
+                [
+                    Violation(
+                        element="lineId/value",
+                        rule="SETU-LINE-ID-STABLE",
+                        reason=(
+                            f"the line addressed as {wanted!r} cannot change its lineId "
+                            f"to {line_id_of(received)!r}; remove it and add a new line instead"
+                        ),
+                    )
+                ]
+            )
+        merged = merge_replacement(stored, received)
+        validate_line(self.kind, line_kind, merged)
+        field = line_field(self.kind, line_kind)
+        candidate = dict(self.message)
+        candidate[field] = [*self.message[field][:index], merged, *self.message[field][index + 1 :]]
+        validate_message(self.kind, candidate)
+        self._line_replaced(line_id=wanted, line=received, actor=actor, setu_version=setu_version)
+        return merged
+
+    def remove_line(
+        self, wanted: str, *, actor: str | None = None, setu_version: str | None = None
+    ) -> dict[str, Any]:
+        """Remove one line; the message must still satisfy the rules without it."""
+        self._check_open()
+        line_kind, index, stored = self.find_line(wanted)
+        field = line_field(self.kind, line_kind)
+        candidate = dict(self.message)
+        remaining = [*self.message[field][:index], *self.message[field][index + 1 :]]
+        if remaining:
+            candidate[field] = remaining
+        else:
+            candidate.pop(field)
+        validate_message(self.kind, candidate)
+        self._line_removed(line_id=wanted, actor=actor, setu_version=setu_version)
+        return stored
+
+    def cancel(self, *, actor: str | None = None, setu_version: str | None = None) -> None:
+        """Cancel (DELETE) the resource: gone from current state, kept in history."""
+        self._check_open()
+        self._cancelled(actor=actor, setu_version=setu_version)
+
+    def _check_open(self) -> None:
+        if self.cancelled:
+            raise ResourceCancelled(f"{self.kind} {self.id} was cancelled")
+
+    # ------------------------------------------------------------ event appliers
+    @event("Replaced")
+    def _replaced(self, message: dict[str, Any], actor: str | None, setu_version: str | None):
+        self.message = merge_replacement(self.message, message)
+        self.setu_version = setu_version or self.setu_version
+
+    @event("LineAdded")
+    def _line_added(
+        self, line_kind: str, line: dict[str, Any], actor: str | None, setu_version: str | None
+    ):
+        field = line_field(self.kind, LineKind(line_kind))
+        self.message = {**self.message, field: [*self.message.get(field, ()), line]}
+        self.setu_version = setu_version or self.setu_version
+
+    @event("LineReplaced")
+    def _line_replaced(
+        self, line_id: str, line: dict[str, Any], actor: str | None, setu_version: str | None
+    ):
+        line_kind, index, stored = self.find_line(line_id)
+        field = line_field(self.kind, line_kind)
+        lines = list(self.message[field])
+        lines[index] = merge_replacement(stored, line)
+        self.message = {**self.message, field: lines}
+        self.setu_version = setu_version or self.setu_version
+
+    @event("LineRemoved")
+    def _line_removed(self, line_id: str, actor: str | None, setu_version: str | None):
+        line_kind, index, _ = self.find_line(line_id)
+        field = line_field(self.kind, line_kind)
+        remaining = [*self.message[field][:index], *self.message[field][index + 1 :]]
+        message = dict(self.message)
+        if remaining:
+            message[field] = remaining
+        else:
+            message.pop(field)
+        self.message = message
+
+    @event("Cancelled")
+    def _cancelled(self, actor: str | None, setu_version: str | None):
+        self.cancelled = True
+
+
+class PlanningRequest(PlanningResource):
+    """A customer's request for workers on a position (periodic and single planning lines)."""
+
+    kind = MessageKind.REQUEST
+
+
+class PlanningAssignment(PlanningResource):
+    """A planning system's word on which worker is planned on which lines."""
+
+    kind = MessageKind.ASSIGNMENT
+
+
+class PlanningConstraints(PlanningResource):
+    """A worker's availability (periodic and single availability lines)."""
+
+    kind = MessageKind.CONSTRAINTS
+
+
+RESOURCE_CLASSES: dict[MessageKind, type[PlanningResource]] = {
+    cls.kind: cls for cls in (PlanningRequest, PlanningAssignment, PlanningConstraints)
+}
