@@ -376,6 +376,14 @@ class ResourceService:
             raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
         return ResourceState.of(resource)
 
+    def exists(self, resource_id: UUID | str) -> bool:
+        """Whether a resource of this kind was ever submitted under this id (cancelled or not)."""
+        try:
+            self._load(resource_id)
+        except ResourceNotFound:
+            return False
+        return True
+
     def get_line(self, resource_id: UUID | str, line_id: str) -> dict[str, Any]:
         """One line of the current state."""
         return self.get(resource_id).line(line_id)

@@ -1,0 +1,107 @@
+"""The ``setu-planning`` command: serve the REST API, read a resource's history."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from setu_planning.application import PlanningApplication
+from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
+from setu_planning.domain.errors import SetuError
+from setu_planning.domain.messages import MessageKind
+
+_KINDS = {
+    "requests": MessageKind.REQUEST,
+    "assignments": MessageKind.ASSIGNMENT,
+    "constraints": MessageKind.CONSTRAINTS,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="setu-planning", description="SETU Planning & Scheduling, event-sourced."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    db_help = (
+        f"event store URL: sqlite:///FILE, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DB "
+        f"(default: ${DATABASE_URL_VARIABLE}, else {database_url(None) if not os.environ.get(DATABASE_URL_VARIABLE) else 'its value'})"
+    )
+
+    serve = commands.add_parser("serve", help="run the REST API under waitress")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--db", help=db_help)
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+    history = commands.add_parser("history", help="print the audit trail of a resource")
+    history.add_argument("kind", choices=sorted(_KINDS))
+    history.add_argument("id")
+    history.add_argument("--db", help=db_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, args.db, args.threads)
+    return print_history(args.kind, args.id, args.db)
+
+
+def serve(host: str, port: int, db: str | None, threads: int) -> int:
+    """Run the API under waitress, a production WSGI server."""
+    import waitress
+
+    from .http import create_app
+
+    url = database_url(db)
+    app = create_app(PlanningApplication(url))
+    print(f"setu-planning serving http://{host}:{port} on {url}", flush=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="setu-planning")
+    return 0
+
+
+def print_history(kind: str, resource_id: str, db: str | None) -> int:
+    """Print a resource's audit trail as a table."""
+    app = PlanningApplication(database_url(db))
+    try:
+        entries = app.service(_KINDS[kind]).history(resource_id)
+    except SetuError as error:
+        print(f"setu-planning: {error}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    rows = [("version", "timestamp (UTC)", "event", "actor", "SETU", "changes")]
+    for entry in entries:
+        rows.append(
+            (
+                str(entry.version),
+                entry.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                entry.type,
+                entry.actor or "-",
+                entry.setu_version or "-",
+                _summary(entry.changes),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+    return 0
+
+
+def _summary(changes: dict) -> str:
+    if "diff" in changes:
+        parts = [f"{c['element']}: {c['old']!r} -> {c['new']!r}" for c in changes["diff"]]
+        prefix = f"line {changes['lineId']}: " if "lineId" in changes else ""
+        return prefix + ("; ".join(parts) or "no change")
+    if "lineId" in changes:
+        return f"line {changes['lineId']}" + (f" ({changes['lineKind']})" if "lineKind" in changes else "")
+    if "documentId" in changes:
+        return f"documentId {changes['documentId']['value']}"
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
