@@ -98,3 +98,10 @@ def single_availability_line(line_id: str = "A9") -> dict[str, Any]:
         "startDateTime": "2026-02-02T00:00:00+01:00",
         "endDateTime": "2026-02-09T00:00:00+01:00",
     }
+
+
+def assigned_single_line(line_id: str = "S9", day: str = "2026-01-07") -> dict[str, Any]:
+    """A single planning line of an assignment (which carries no positionQuantity)."""
+    line = single_planning_line(line_id, day)
+    del line["positionQuantity"]
+    return line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 
 def python_blocks(text: str) -> list[str]:
