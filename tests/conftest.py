@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from postgres_cluster import PostgresCluster
 from support import TestPlanningApplication, example_path, spec_location
 
 
@@ -40,12 +41,30 @@ def official_example(spec_dir):
     return load
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster for the whole session (skips when PostgreSQL is absent)."""
+    if not PostgresCluster.available():
+        reason = "PostgreSQL (initdb, pg_ctl) is not on PATH"
+        if os.environ.get("SETU_POSTGRES_REQUIRED") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = PostgresCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def store_url(request, tmp_path) -> str:
-    """The URL of each store the library runs on without a server."""
+    """The URL of each store: in memory, a SQLite file, a fresh PostgreSQL database."""
     if request.param == "memory":
         return "memory://"
-    return f"sqlite:///{tmp_path / 'planning.sqlite3'}"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'planning.sqlite3'}"
+    return request.getfixturevalue("postgres_cluster").new_database()
 
 
 @pytest.fixture
