@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from setu_planning.application import PlanningApplication
 from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
@@ -56,7 +57,10 @@ def serve(host: str, port: int, db: str | None, threads: int) -> int:
     from .http import create_app
 
     url = database_url(db)
-    app = create_app(PlanningApplication(url))
+    planning = _open(url, must_exist=False)
+    if planning is None:
+        return 2
+    app = create_app(planning)
     print(f"setu-planning serving http://{host}:{port} on {url}", flush=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="setu-planning")
     return 0
@@ -64,7 +68,9 @@ def serve(host: str, port: int, db: str | None, threads: int) -> int:
 
 def print_history(kind: str, resource_id: str, db: str | None) -> int:
     """Print a resource's audit trail as a table."""
-    app = PlanningApplication(database_url(db))
+    app = _open(database_url(db), must_exist=True)
+    if app is None:
+        return 2
     try:
         entries = app.service(_KINDS[kind]).history(resource_id)
     except SetuError as error:
@@ -89,6 +95,23 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
     return 0
+
+
+def _open(url: str, *, must_exist: bool) -> PlanningApplication | None:
+    """The application on ``url``, or None after saying on stderr why it cannot be opened.
+
+    A read-only command must not create an empty SQLite file for a mistyped path.
+    """
+    if must_exist and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if ":memory:" not in str(path) and not path.exists():
+            print(f"setu-planning: cannot open {url}: no such file", file=sys.stderr)
+            return None
+    try:
+        return PlanningApplication(url)
+    except Exception as error:  # any driver's failure to open, said plainly
+        print(f"setu-planning: cannot open {url}: {error}", file=sys.stderr)
+        return None
 
 
 def _summary(changes: dict) -> str:
