@@ -203,7 +203,11 @@ def resource_blueprint(spec: Kind) -> Blueprint:
         body, fmt = _body()
         message = wire.decode_message(body, fmt, kind, setu_version)
         submission = service().submit(message, actor=_actor(), setu_version=setu_version)
-        return message_response(submission.state, 201, Location=resource_location(submission.state))
+        state = submission.state
+        if not submission.created:
+            # A replayed POST answers exactly as the first one did.
+            state = service().at_version(state.id, 1)
+        return message_response(state, 201, Location=resource_location(state))
 
     @blueprint.get("/<resource_id>")
     def get(resource_id: str) -> Response:

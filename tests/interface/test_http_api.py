@@ -75,6 +75,16 @@ def test_repost_of_identical_document_answers_as_the_first_time(client, planning
     assert len(planning.recorder.select_notifications(start=1, limit=100)) == 2  # request + its document index
 
 
+def test_repost_after_later_changes_still_answers_as_the_first_time(client):
+    first = post(client, "/planning/requests", request())
+    post(client, f"{first.headers['Location']}/single-lines", single_planning_line())
+    again = post(client, "/planning/requests", request())
+    assert again.status_code == 201
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.get_json() == first.get_json()
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
 def test_repost_of_document_with_other_content_is_409(client):
     created(client)
     changed = request()
