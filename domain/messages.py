@@ -1,0 +1,175 @@
+"""What the application layer calls: validate, check rules, dump SETU JSON.
+
+Structure (the official JSON Schema) and business rules are kept apart on
+purpose: ``validate_structure`` only ever raises ``MessageInvalid`` with
+``schema:*`` rules, ``check_business_rules`` only ``BusinessRuleViolated``
+with rule ids (``BR-289``, ``SETU-LINE-ID-UNIQUE``). Whatever the official
+schema accepts passes ``validate_structure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import BusinessRuleViolated, MessageInvalid, Violation
+from .planning_assignment import AssignedPeriodicPlanningLine, AssignedSinglePlanningLine, PlanningAssignmentMessage
+from .planning_constraints import PeriodicAvailabilityLine, PlanningConstraintsMessage, SingleAvailabilityLine
+from .planning_request import PlanningRequestMessage, RequestedPeriodicPlanningLine, RequestedSinglePlanningLine
+from .rules import br_295_replacement_keeps_position, line_rules, message_rules
+
+
+class MessageKind(StrEnum):
+    """The three SETU Planning messages, by their SETU names."""
+
+    REQUEST = "PlanningRequest"
+    ASSIGNMENT = "PlanningAssignment"
+    CONSTRAINTS = "PlanningConstraints"
+
+
+class LineKind(StrEnum):
+    """A line recurs (periodic) or happens once (single)."""
+
+    PERIODIC = "periodic"
+    SINGLE = "single"
+
+
+MESSAGE_MODELS: dict[MessageKind, type[BaseModel]] = {
+    MessageKind.REQUEST: PlanningRequestMessage,
+    MessageKind.ASSIGNMENT: PlanningAssignmentMessage,
+    MessageKind.CONSTRAINTS: PlanningConstraintsMessage,
+}
+
+LINE_MODELS: dict[tuple[MessageKind, LineKind], type[BaseModel]] = {
+    (MessageKind.REQUEST, LineKind.PERIODIC): RequestedPeriodicPlanningLine,
+    (MessageKind.REQUEST, LineKind.SINGLE): RequestedSinglePlanningLine,
+    (MessageKind.ASSIGNMENT, LineKind.PERIODIC): AssignedPeriodicPlanningLine,
+    (MessageKind.ASSIGNMENT, LineKind.SINGLE): AssignedSinglePlanningLine,
+    (MessageKind.CONSTRAINTS, LineKind.PERIODIC): PeriodicAvailabilityLine,
+    (MessageKind.CONSTRAINTS, LineKind.SINGLE): SingleAvailabilityLine,
+}
+
+_LINE_FIELDS: dict[tuple[MessageKind, LineKind], str] = {
+    (MessageKind.REQUEST, LineKind.PERIODIC): "periodicPlanningLine",
+    (MessageKind.REQUEST, LineKind.SINGLE): "singlePlanningLine",
+    (MessageKind.ASSIGNMENT, LineKind.PERIODIC): "periodicPlanningLine",
+    (MessageKind.ASSIGNMENT, LineKind.SINGLE): "singlePlanningLine",
+    (MessageKind.CONSTRAINTS, LineKind.PERIODIC): "periodicAvailabilityLine",
+    (MessageKind.CONSTRAINTS, LineKind.SINGLE): "singleAvailabilityLine",
+}
+
+
+def line_field(kind: MessageKind, line_kind: LineKind) -> str:
+    """The message element holding lines of that kind, e.g. ``periodicPlanningLine``."""
+    return _LINE_FIELDS[(MessageKind(kind), LineKind(line_kind))]
+
+
+# pydantic error type -> JSON Schema keyword it stands for
+_SCHEMA_RULES = {
+    "missing": "schema:required",
+    "extra_forbidden": "schema:additionalProperties",
+    "too_short": "schema:minItems",
+    "too_long": "schema:maxItems",
+    "schema_format": "schema:format",
+}
+_REASONS = {
+    "missing": "required element is missing",
+    "extra_forbidden": "unknown element (the schema allows no additional properties)",
+}
+
+
+def _schema_rule(error: Any) -> str:
+    kind = error["type"]
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        return "schema:enum" if " or " in expected else "schema:const"
+    return _SCHEMA_RULES.get(kind, "schema:type")
+
+
+def _violations(error: ValidationError) -> list[Violation]:
+    found: list[Violation] = []
+    for item in error.errors(include_url=False):
+        element = "/".join(str(part) for part in item["loc"])
+        violation = Violation(element, _schema_rule(item), _REASONS.get(item["type"], item["msg"]))
+        if violation not in found:
+            found.append(violation)
+    return found
+
+
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    if isinstance(data, Mapping) and not isinstance(data, dict):
+        data = dict(data)
+    if not isinstance(data, dict):
+        raise MessageInvalid([Violation("", "schema:type", "a SETU message or line is a JSON object")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise MessageInvalid(_violations(error)) from None
+
+
+def validate_structure(kind: MessageKind, data: Mapping) -> BaseModel:
+    """Check ``data`` against the SETU v2.0 JSON Schema of ``kind``; return the model.
+
+    Raises ``MessageInvalid`` listing every structural violation.
+    """
+    return _validate(MESSAGE_MODELS[MessageKind(kind)], data)
+
+
+def _model_of(kind: MessageKind, message: BaseModel) -> None:
+    expected = MESSAGE_MODELS[MessageKind(kind)]
+    if not isinstance(message, expected):
+        raise TypeError(f"expected a {expected.__name__}, got {type(message).__name__}")
+
+
+def check_business_rules(kind: MessageKind, message: BaseModel) -> None:
+    """Raise ``BusinessRuleViolated`` listing every business rule the message breaks."""
+    _model_of(kind, message)
+    found = message_rules(message)
+    if found:
+        raise BusinessRuleViolated(found)
+
+
+def validate_message(kind: MessageKind, data: Mapping) -> BaseModel:
+    """Structure first (``MessageInvalid``), then business rules (``BusinessRuleViolated``)."""
+    message = validate_structure(kind, data)
+    check_business_rules(kind, message)
+    return message
+
+
+def validate_line(kind: MessageKind, line_kind: LineKind, data: Mapping) -> BaseModel:
+    """Validate one line alone: its structure, then the rules that concern one line.
+
+    Element paths are relative to the line (``breaks/0``).
+    """
+    line = _validate(LINE_MODELS[(MessageKind(kind), LineKind(line_kind))], data)
+    found = line_rules(line)
+    if found:
+        raise BusinessRuleViolated(found)
+    return line
+
+
+def to_json(message_or_line: BaseModel) -> dict:
+    """The SETU JSON of a message or line: JSON names, absent elements left out."""
+    return message_or_line.model_dump(mode="json", exclude_none=True)
+
+
+def check_replacement(kind: MessageKind, stored: Mapping, replacement: Mapping) -> None:
+    """BR-295: a replacement (PUT) keeps positionId, positionTask/id and positionLocation.
+
+    Both arguments are SETU JSON. Constraints have no such elements: nothing to check.
+    """
+    if MessageKind(kind) is MessageKind.CONSTRAINTS:
+        return
+    found = br_295_replacement_keeps_position(stored, replacement)
+    if found:
+        raise BusinessRuleViolated(found)
+
+
+def line_id(line: Mapping | BaseModel) -> str:
+    """The ``lineId/value`` of a line (SETU JSON dict or line model)."""
+    if isinstance(line, BaseModel):
+        return line.lineId.value  # type: ignore[attr-defined]
+    return line["lineId"]["value"]
