@@ -78,6 +78,11 @@ _SCHEMA_RULES = {
 _REASONS = {
     "missing": "required element is missing",
     "extra_forbidden": "unknown element (the schema allows no additional properties)",
+    # pydantic would name its own model class here; SETU readers want the JSON word
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
 }
 
 

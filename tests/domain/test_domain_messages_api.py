@@ -108,3 +108,14 @@ def test_violation_reads_as_element_reason_and_rule(constraints_json):
         validate_message(MessageKind.CONSTRAINTS, constraints_json)
     assert error.value.code == "SETU-BUSINESS-RULE"
     assert "[BR-282]" in str(error.value) and "periodicAvailabilityLine" in str(error.value)
+
+
+def test_wrong_type_errors_speak_json_not_python_class_names():
+    from setu_planning.domain.errors import MessageInvalid
+    from setu_planning.domain.messages import MessageKind, validate_structure
+
+    with pytest.raises(MessageInvalid) as refused:
+        validate_structure(MessageKind.CONSTRAINTS, {"documentId": 5, "worker": {"workerId": 3}})
+    reasons = {v.element: v.reason for v in refused.value.violations}
+    assert reasons["documentId"] == "must be a JSON object"
+    assert reasons["worker/workerId"] == "must be a JSON array"
