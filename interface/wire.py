@@ -78,6 +78,8 @@ def _json_object(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedBody(f"the body is not well-formed JSON: {error}") from None
+    except RecursionError:
+        raise MalformedBody("the body nests JSON deeper than any SETU message") from None
 
 
 def _xml_error(error: xml_codec.XmlInvalid) -> MessageInvalid:

@@ -116,6 +116,14 @@ def test_malformed_json_is_400(client):
     assert_setu_error(response, 400, "JSON")
 
 
+def test_absurdly_nested_json_is_400_not_a_server_error(client):
+    body = "[" * 200_000 + "]" * 200_000
+    response = client.post(
+        "/planning/requests", data=body, headers={**V2, "Content-Type": "application/json"}
+    )
+    assert_setu_error(response, 400, "nests")
+
+
 def test_schema_violation_is_400_naming_the_element(client, planning):
     body = request()
     body["positionProfile"]["positionTitel"] = "typo"
