@@ -15,6 +15,8 @@ the index changes it implies in one ``save()``: all or nothing.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,8 +53,9 @@ T = TypeVar("T")
 SNAPSHOT_INTERVAL = 100
 """Take a snapshot every this many events, so rebuilding any version reads at most this many."""
 
-COMMAND_ATTEMPTS = 5
-"""A command that lost a race (another writer saved first) is re-run from fresh state."""
+COMMAND_ATTEMPTS = 30
+"""A command that lost a race (another writer saved first) is re-run from fresh state,
+after a short random pause that grows with each attempt, so racing writers spread out."""
 
 
 @dataclass(frozen=True)
@@ -148,12 +151,13 @@ class PlanningApplication(Application[UUID]):
 
     # --------------------------------------------------------------- internals
     def _retrying(self, command: Callable[[], T]) -> T:
-        for attempt in range(COMMAND_ATTEMPTS):
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
             try:
                 return command()
             except IntegrityError:
-                if attempt == COMMAND_ATTEMPTS - 1:
+                if attempt == COMMAND_ATTEMPTS:
                     raise
+                time.sleep(random.uniform(0, 0.002 * attempt))
         raise AssertionError("unreachable")
 
     def _get_optional(self, aggregate_id: UUID) -> Any:
