@@ -23,6 +23,7 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/as_of.py
+	$(BIN)/python benchmarks/commands.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
