@@ -211,7 +211,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
 
     @blueprint.get("/<resource_id>")
     def get(resource_id: str) -> Response:
-        if kind is MessageKind.CONSTRAINTS and not request.args:
+        if kind is MessageKind.CONSTRAINTS and not request.args.keys() & {"asOf", "version"}:
             worker_list = _worker_fallback(resource_id)
             if worker_list is not None:
                 return worker_list

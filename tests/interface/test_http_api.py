@@ -349,6 +349,7 @@ def test_constraints_of_a_worker_by_query_and_by_path(client):
     by_path = client.get("/planning/constraints/W-1")
     assert by_path.status_code == 200 and by_path.get_json() == [constraints()]
     assert client.get("/planning/constraints?hrId=nobody").get_json() == []
+    assert client.get("/planning/constraints/W-1?unrelated=1").get_json() == [constraints()]
     assert client.get(location).get_json() == constraints()
 
 
