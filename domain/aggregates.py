@@ -127,10 +127,7 @@ class PlanningResource(Aggregate):
             raise LineAlreadyExists(
                 f"{self.kind} {self.id} already has a line with lineId {wanted!r}"
             )
-        field = line_field(self.kind, line_kind)
-        candidate = dict(self.message)
-        candidate[field] = [*self.message.get(field, ()), line]
-        validate_message(self.kind, candidate)
+        validate_message(self.kind, self._with_line_added(line_kind, line))
         self._line_added(line_kind=line_kind.value, line=line, actor=actor, setu_version=setu_version)
         return line
 
@@ -144,7 +141,7 @@ class PlanningResource(Aggregate):
     ) -> dict[str, Any]:
         """Replace one line (PUT semantics, as for the whole message); the lineId stays."""
         self._check_open()
-        line_kind, index, stored = self.find_line(wanted)
+        line_kind, _, _ = self.find_line(wanted)
         received = to_json(validate_line(self.kind, line_kind, data))
         if line_id_of(received) != wanted:
             raise BusinessRuleViolated(
@@ -159,11 +156,8 @@ class PlanningResource(Aggregate):
                     )
                 ]
             )
-        merged = merge_replacement(stored, received)
+        candidate, merged = self._with_line_replaced(wanted, received)
         validate_line(self.kind, line_kind, merged)
-        field = line_field(self.kind, line_kind)
-        candidate = dict(self.message)
-        candidate[field] = [*self.message[field][:index], merged, *self.message[field][index + 1 :]]
         validate_message(self.kind, candidate)
         self._line_replaced(line_id=wanted, line=received, actor=actor, setu_version=setu_version)
         return merged
@@ -173,15 +167,8 @@ class PlanningResource(Aggregate):
     ) -> dict[str, Any]:
         """Remove one line; the message must still satisfy the rules without it."""
         self._check_open()
-        line_kind, index, stored = self.find_line(wanted)
-        field = line_field(self.kind, line_kind)
-        candidate = dict(self.message)
-        remaining = [*self.message[field][:index], *self.message[field][index + 1 :]]
-        if remaining:
-            candidate[field] = remaining
-        else:
-            candidate.pop(field)
-        validate_message(self.kind, candidate)
+        _, _, stored = self.find_line(wanted)
+        validate_message(self.kind, self._without_line(wanted))
         self._line_removed(line_id=wanted, actor=actor, setu_version=setu_version)
         return stored
 
@@ -194,6 +181,31 @@ class PlanningResource(Aggregate):
         if self.cancelled:
             raise ResourceCancelled(f"{self.kind} {self.id} was cancelled")
 
+    # The message a line change leads to: commands validate it, appliers adopt it.
+    def _with_line_added(self, line_kind: LineKind, line: dict[str, Any]) -> dict[str, Any]:
+        field = line_field(self.kind, line_kind)
+        return {**self.message, field: [*self.message.get(field, ()), line]}
+
+    def _with_line_replaced(
+        self, wanted: str, received: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The new message, and the line as it becomes (received merged into stored)."""
+        line_kind, index, stored = self.find_line(wanted)
+        merged = merge_replacement(stored, received)
+        field = line_field(self.kind, line_kind)
+        lines = list(self.message[field])
+        lines[index] = merged
+        return {**self.message, field: lines}, merged
+
+    def _without_line(self, wanted: str) -> dict[str, Any]:
+        line_kind, index, _ = self.find_line(wanted)
+        field = line_field(self.kind, line_kind)
+        remaining = [*self.message[field][:index], *self.message[field][index + 1 :]]
+        message = {**self.message, field: remaining}
+        if not remaining:
+            del message[field]
+        return message
+
     # ------------------------------------------------------------ event appliers
     @event("Replaced")
     def _replaced(self, message: dict[str, Any], actor: str | None, setu_version: str | None):
@@ -204,32 +216,19 @@ class PlanningResource(Aggregate):
     def _line_added(
         self, line_kind: str, line: dict[str, Any], actor: str | None, setu_version: str | None
     ):
-        field = line_field(self.kind, LineKind(line_kind))
-        self.message = {**self.message, field: [*self.message.get(field, ()), line]}
+        self.message = self._with_line_added(LineKind(line_kind), line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineReplaced")
     def _line_replaced(
         self, line_id: str, line: dict[str, Any], actor: str | None, setu_version: str | None
     ):
-        line_kind, index, stored = self.find_line(line_id)
-        field = line_field(self.kind, line_kind)
-        lines = list(self.message[field])
-        lines[index] = merge_replacement(stored, line)
-        self.message = {**self.message, field: lines}
+        self.message, _ = self._with_line_replaced(line_id, line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineRemoved")
     def _line_removed(self, line_id: str, actor: str | None, setu_version: str | None):
-        line_kind, index, _ = self.find_line(line_id)
-        field = line_field(self.kind, line_kind)
-        remaining = [*self.message[field][:index], *self.message[field][index + 1 :]]
-        message = dict(self.message)
-        if remaining:
-            message[field] = remaining
-        else:
-            message.pop(field)
-        self.message = message
+        self.message = self._without_line(line_id)
 
     @event("Cancelled")
     def _cancelled(self, actor: str | None, setu_version: str | None):
