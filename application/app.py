@@ -10,21 +10,28 @@ it in SETU words, without Flask::
     app.requests.history(created.state.id)
 
 Every command validates first and saves the resource's new event together with
-the index changes it implies in one ``save()``: all or nothing.
+the read-model changes it implies in one transaction: all or nothing.
+
+Commands and queries take an optional ``party`` (a
+:class:`~setu_planning.domain.parties.Party`): the counterparty acting. It
+may create only messages that name it, and sees only resources that name it;
+everything else answers exactly as an unknown id would. Without a party the
+caller is the embedding system itself, which sees everything.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOFactory
 
 from setu_planning.domain.aggregates import (
@@ -42,20 +49,48 @@ from setu_planning.domain.errors import (
     VersionMismatch,
 )
 from setu_planning.domain.messages import LineKind, MessageKind
+from setu_planning.domain.parties import NotPermitted, Party, may_see
+from setu_planning.domain.provenance import Provenance
 
 from .history import HistoryEntry, audit_trail
-from .indexes import RequestAssignments, ResourceSet, SubmittedDocument, WorkerConstraints
 from .persistence import database_url, persistence_env
-from .recorders import POPOTimestampsRecorder, TimestampsRecorder
+from .readmodels import (
+    KeyDigester,
+    ReadModelWrites,
+    request_document_key,
+    submitted_document_key,
+    worker_key,
+)
+from .recorders import PlanningRecorder, POPOPlanningRecorder
 
 T = TypeVar("T")
 
+Expected = int | Collection[int] | None
+"""The version(s) a command expects the resource to be at (If-Match); None means any."""
+
+
+def _matches(version: int, expected: Expected) -> bool:
+    if expected is None:
+        return True
+    if isinstance(expected, int):
+        return version == expected
+    return version in expected
+
+
+def _versions_text(expected: Expected) -> str:
+    if isinstance(expected, int) or expected is None:
+        return str(expected)
+    return " or ".join(str(v) for v in sorted(expected))
+
 SNAPSHOT_INTERVAL = 100
-"""Take a snapshot every this many events, so rebuilding any version reads at most this many."""
+"""Take a snapshot every this many events, so rebuilding any past version reads at most this many."""
 
 COMMAND_ATTEMPTS = 30
 """A command that lost a race (another writer saved first) is re-run from fresh state,
 after a short random pause that grows with each attempt, so racing writers spread out."""
+
+INDEX_SECRET = "index-secret"
+"""Name of the store's secret keying the digests of look-up keys (see :mod:`.readmodels`)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +105,8 @@ class ResourceState:
     created_on: datetime
     modified_on: datetime
     cancelled: bool
+    origin: str | None = None
+    """The counterparty the resource was received from; None when it was made here."""
 
     @classmethod
     def of(cls, resource: PlanningResource) -> ResourceState:
@@ -82,6 +119,7 @@ class ResourceState:
             created_on=resource.created_on,
             modified_on=resource.modified_on,
             cancelled=resource.cancelled,
+            origin=resource.origin,
         )
 
     def line(self, wanted: str) -> dict[str, Any]:
@@ -105,8 +143,6 @@ class PlanningApplication(Application[UUID]):
         PlanningRequest: SNAPSHOT_INTERVAL,
         PlanningAssignment: SNAPSHOT_INTERVAL,
         PlanningConstraints: SNAPSHOT_INTERVAL,
-        WorkerConstraints: SNAPSHOT_INTERVAL,
-        RequestAssignments: SNAPSHOT_INTERVAL,
     }
 
     def __init__(self, database: str | None = None, env: Mapping[str, str] | None = None):
@@ -115,31 +151,28 @@ class PlanningApplication(Application[UUID]):
         Without a URL, ``$SETU_PLANNING_DB`` or the SQLite default is used;
         ``env`` may add or override eventsourcing settings.
         """
-        settings = persistence_env(database_url(database))
+        settings = persistence_env(database_url(database), {**os.environ, **(env or {})})
         settings.update(env or {})
         super().__init__(settings)
+        self.recorder: PlanningRecorder
+        self._digest = KeyDigester(self._index_secret())
         self.requests = RequestService(self, MessageKind.REQUEST)
         self.assignments = AssignmentService(self, MessageKind.ASSIGNMENT)
         self.constraints = ConstraintsService(self, MessageKind.CONSTRAINTS)
+        if self.recorder.max_notification_id() and not self.recorder.select_resource_ids(None, 1):
+            # A store written before the read models existed: derive them once.
+            self.rebuild_read_models()
 
-    def construct_recorder(self) -> TimestampsRecorder:
+    def construct_recorder(self) -> PlanningRecorder:
         if isinstance(self.factory, POPOFactory):
-            return POPOTimestampsRecorder()
+            return POPOPlanningRecorder()
         recorder = self.factory.application_recorder()
-        if not isinstance(recorder, TimestampsRecorder):
+        if not isinstance(recorder, PlanningRecorder):
             raise TypeError(
-                f"{type(recorder).__name__} does not index event timestamps; set "
+                f"{type(recorder).__name__} keeps no planning read models; set "
                 "APPLICATION_RECORDER_TOPIC to a setu_planning.application.recorders class"
             )
         return recorder
-
-    def _record(self, processing_event: Any) -> Any:
-        processing_event.saved_kwargs["event_timestamps"] = [
-            (e.originator_id, e.originator_version, e.timestamp)
-            for e in processing_event.events
-            if isinstance(e, PlanningResource.Event)
-        ]
-        return super()._record(processing_event)
 
     def service(self, kind: MessageKind | str) -> ResourceService:
         """The service for one message kind (``PlanningRequest`` etc.)."""
@@ -148,6 +181,68 @@ class PlanningApplication(Application[UUID]):
             MessageKind.ASSIGNMENT: self.assignments,
             MessageKind.CONSTRAINTS: self.constraints,
         }[MessageKind(kind)]
+
+    # ------------------------------------------------------------ read models
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
+        writes: ReadModelWrites = processing_event.saved_kwargs.setdefault("read_models", ReadModelWrites())
+        for domain_event in processing_event.events:
+            if isinstance(domain_event, PlanningResource.Event):
+                writes.timestamps.append(
+                    (domain_event.originator_id, domain_event.originator_version, domain_event.timestamp)
+                )
+        for aggregate in processing_event.aggregates.values():
+            if isinstance(aggregate, PlanningResource):
+                writes.current.append(self.current_row(aggregate))
+        return super()._record(processing_event)
+
+    def current_row(self, resource: PlanningResource) -> StoredEvent:
+        """The current-state row of a resource: its snapshot, stored (and encrypted) like an event."""
+        return self.mapper.to_stored_event(type(resource).Snapshot.take(resource))
+
+    def resource_from_row(self, row: StoredEvent) -> PlanningResource:
+        return self.mapper.to_domain_event(row).mutate(None)  # type: ignore[return-value,attr-defined]
+
+    def lookup_keys(self, kind: MessageKind, message: Mapping[str, Any] | None) -> set[str]:
+        """The digests of the look-up keys a message is filed under."""
+        if message is None:
+            return set()
+        if kind is MessageKind.CONSTRAINTS:
+            keys = {worker_key(w["value"]) for w in message.get("worker", {}).get("workerId", ())}
+        elif kind is MessageKind.ASSIGNMENT:
+            reference = message.get("planningRequestReference", {}).get("documentId", {})
+            keys = {request_document_key(reference["value"])} if "value" in reference else set()
+        else:
+            keys = set()
+        return {self._digest(key) for key in keys}
+
+    def document_key(self, kind: MessageKind, submitter: str | None, message: Mapping[str, Any]) -> str:
+        document = message["documentId"]
+        key = submitted_document_key(
+            kind, submitter, issuing_party(message), document["schemeAgencyId"], document["value"]
+        )
+        return self._digest(key)
+
+    def digest(self, key: str) -> str:
+        return self._digest(key)
+
+    def _index_secret(self) -> bytes:
+        """The store's own random secret for look-up digests, kept encrypted like the events."""
+        stored = self.recorder.claim_meta(INDEX_SECRET, self._seal(os.urandom(32)))
+        return self._unseal(stored)
+
+    def _seal(self, value: bytes) -> bytes:
+        return self.mapper.cipher.encrypt(value) if self.mapper.cipher else value
+
+    def _unseal(self, value: bytes) -> bytes:
+        return self.mapper.cipher.decrypt(value) if self.mapper.cipher else value
+
+    def rebuild_read_models(self) -> int:
+        """Derive every read model anew from the event log; returns the number of events read."""
+        from .rebuild import read_model_writes
+
+        counter = _Counter()
+        self.recorder.rebuild_read_models(read_model_writes(self, counter))
+        return counter.count
 
     # --------------------------------------------------------------- internals
     def _retrying(self, command: Callable[[], T]) -> T:
@@ -160,53 +255,9 @@ class PlanningApplication(Application[UUID]):
                 time.sleep(random.uniform(0, 0.002 * attempt))
         raise AssertionError("unreachable")
 
-    def _get_optional(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
 
-    def _index_changes(
-        self,
-        resource: PlanningResource,
-        before: Mapping[str, Any] | None,
-        after: Mapping[str, Any] | None,
-    ) -> list[ResourceSet]:
-        """The index aggregates to update when a resource's message goes from before to after."""
-        changed: list[ResourceSet] = []
-        for index_class, keys_of in _INDEXES.get(resource.kind, ()):
-            old_keys = keys_of(before) if before is not None else set()
-            new_keys = keys_of(after) if after is not None else set()
-            for key in sorted(old_keys ^ new_keys):
-                full_key = index_class.key_for(key)
-                index = self._get_optional(index_class.create_id(full_key))
-                if index is None:
-                    index = index_class(key=full_key)
-                if key in new_keys and resource.id not in index.members:
-                    index.add(resource.id)
-                elif key in old_keys and resource.id in index.members:
-                    index.discard(resource.id)
-                changed.append(index)
-        return changed
-
-    def _members(self, index_class: type[ResourceSet], key: str) -> list[UUID]:
-        index = self._get_optional(index_class.create_id(index_class.key_for(key)))
-        return list(index.members) if index is not None else []
-
-
-def _worker_ids(message: Mapping[str, Any]) -> set[str]:
-    return {w["value"] for w in message.get("worker", {}).get("workerId", ())}
-
-
-def _request_document_ids(message: Mapping[str, Any]) -> set[str]:
-    reference = message.get("planningRequestReference", {}).get("documentId", {})
-    return {reference["value"]} if "value" in reference else set()
-
-
-_INDEXES: dict[MessageKind, tuple[tuple[type[Any], Callable[[Mapping[str, Any]], set[str]]], ...]] = {
-    MessageKind.CONSTRAINTS: ((WorkerConstraints, _worker_ids),),
-    MessageKind.ASSIGNMENT: ((RequestAssignments, _request_document_ids),),
-}
+class _Counter:
+    count = 0
 
 
 def issuing_party(message: Mapping[str, Any]) -> str:
@@ -227,6 +278,15 @@ def issuing_party(message: Mapping[str, Any]) -> str:
     return f"{agency}:{identity}"
 
 
+def provenance(
+    party: Party | None, actor: str | None, setu_version: str | None, on_behalf_of: str | None
+) -> Provenance:
+    """Who a command records: the authenticated party when there is one, else the caller's actor."""
+    if party is not None:
+        return Provenance.of_party(party.name, setu_version=setu_version, on_behalf_of=on_behalf_of)
+    return Provenance(actor=actor, setu_version=setu_version, on_behalf_of=on_behalf_of)
+
+
 class ResourceService:
     """Commands and queries for one kind of SETU planning resource."""
 
@@ -237,32 +297,44 @@ class ResourceService:
 
     # ------------------------------------------------------------------ commands
     def submit(
-        self, message: Mapping[str, Any], *, actor: str | None = None, setu_version: str | None = None
+        self,
+        message: Mapping[str, Any],
+        *,
+        actor: str | None = None,
+        setu_version: str | None = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> Submission:
-        """Create a resource from a message (POST); the same message again changes nothing."""
+        """Create a resource from a message (POST); the same message again changes nothing.
+
+        A party may submit only a message naming it (else ``NotPermitted``);
+        its documentIds are its own: they never collide with another party's.
+        """
+        by = provenance(party, actor, setu_version, on_behalf_of)
 
         def attempt() -> Submission:
-            resource = self.resource_class.submit(message, actor=actor, setu_version=setu_version)
-            document = resource.message["documentId"]
-            key = SubmittedDocument.key_for(
-                self.kind, issuing_party(resource.message), document["schemeAgencyId"], document["value"]
-            )
-            index = self.app._get_optional(SubmittedDocument.create_id(key))
-            if index is not None:
-                existing = self.app.repository.get(index.resource_id)
+            resource = self.resource_class.submit(message, by=by)
+            if party is not None and not party.is_named_in(resource.message):
+                raise NotPermitted(
+                    f"party {party.name} may only submit a {self.kind} whose supplier/id or "
+                    "customer/id names one of its identifiers"
+                )
+            key = self.app.document_key(self.kind, by.party, resource.message)
+            replaces = self.app.recorder.select_document(key)
+            if replaces is not None:
+                existing = self._load(replaces)
                 if not existing.cancelled:
                     if existing.submitted_digest == resource.submitted_digest:
                         return Submission(ResourceState.of(existing), created=False)
+                    document = resource.message["documentId"]
                     raise DocumentConflict(
                         f"documentId {document['value']!r} of {issuing_party(resource.message)} "
                         f"was already submitted as {self.kind} {existing.id} with other content; "
                         "change it with PUT, or use a new documentId"
                     )
-                index.repoint(resource.id)
-            else:
-                index = SubmittedDocument(key=key, resource_id=resource.id)
-            indexes = self.app._index_changes(resource, None, resource.message)
-            self.app.save(resource, index, *indexes)
+            writes = self._lookup_writes(resource, None, resource.message)
+            writes.documents.append((key, resource.id, replaces))
+            self.app.save(resource, read_models=writes)
             return Submission(ResourceState.of(resource), created=True)
 
         return self.app._retrying(attempt)
@@ -274,14 +346,13 @@ class ResourceService:
         *,
         actor: str | None = None,
         setu_version: str | None = None,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> ResourceState:
         """Replace the message (PUT): omitted optional elements keep their stored value."""
-        return self._change(
-            resource_id,
-            expected_version,
-            lambda r: r.replace(message, actor=actor, setu_version=setu_version),
-        )[0]
+        by = provenance(party, actor, setu_version, on_behalf_of)
+        return self._change(resource_id, expected_version, party, lambda r: r.replace(message, by=by))[0]
 
     def add_line(
         self,
@@ -291,13 +362,14 @@ class ResourceService:
         *,
         actor: str | None = None,
         setu_version: str | None = None,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Add a periodic or single line; returns the new state and the stored line."""
+        by = provenance(party, actor, setu_version, on_behalf_of)
         return self._change(
-            resource_id,
-            expected_version,
-            lambda r: r.add_line(LineKind(line_kind), line, actor=actor, setu_version=setu_version),
+            resource_id, expected_version, party, lambda r: r.add_line(LineKind(line_kind), line, by=by)
         )
 
     def replace_line(
@@ -308,13 +380,14 @@ class ResourceService:
         *,
         actor: str | None = None,
         setu_version: str | None = None,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Replace one line (PUT semantics); returns the new state and the resulting line."""
+        by = provenance(party, actor, setu_version, on_behalf_of)
         return self._change(
-            resource_id,
-            expected_version,
-            lambda r: r.replace_line(line_id, line, actor=actor, setu_version=setu_version),
+            resource_id, expected_version, party, lambda r: r.replace_line(line_id, line, by=by)
         )
 
     def remove_line(
@@ -324,14 +397,13 @@ class ResourceService:
         *,
         actor: str | None = None,
         setu_version: str | None = None,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Remove one line; returns the new state and the removed line."""
-        return self._change(
-            resource_id,
-            expected_version,
-            lambda r: r.remove_line(line_id, actor=actor, setu_version=setu_version),
-        )
+        by = provenance(party, actor, setu_version, on_behalf_of)
+        return self._change(resource_id, expected_version, party, lambda r: r.remove_line(line_id, by=by))
 
     def cancel(
         self,
@@ -339,98 +411,114 @@ class ResourceService:
         *,
         actor: str | None = None,
         setu_version: str | None = None,
-        expected_version: int | None = None,
+        expected_version: Expected = None,
+        party: Party | None = None,
+        on_behalf_of: str | None = None,
     ) -> ResourceState:
         """Cancel (DELETE): gone from current state and lookups; history and the past remain."""
-        return self._change(
-            resource_id,
-            expected_version,
-            lambda r: r.cancel(actor=actor, setu_version=setu_version),
-        )[0]
+        by = provenance(party, actor, setu_version, on_behalf_of)
+        return self._change(resource_id, expected_version, party, lambda r: r.cancel(by=by))[0]
 
     def _change(
         self,
         resource_id: UUID | str,
-        expected_version: int | None,
+        expected_version: Expected,
+        party: Party | None,
         command: Callable[[PlanningResource], Any],
     ) -> tuple[ResourceState, Any]:
         def attempt() -> tuple[ResourceState, Any]:
-            resource = self._load(resource_id)
+            resource = self._load_visible(resource_id, party)
             if resource.cancelled:
                 raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
-            if expected_version is not None and resource.version != expected_version:
+            if not _matches(resource.version, expected_version):
                 raise VersionMismatch(
                     f"{self.kind} {resource.id} is at version {resource.version}, "
-                    f"not {expected_version}"
+                    f"not {_versions_text(expected_version)}"
                 )
             before = resource.message
             result = command(resource)
+            if party is not None and not party.is_named_in(resource.message):
+                raise NotPermitted(
+                    f"this change would leave {self.kind} {resource.id} no longer naming "
+                    f"party {party.name} in supplier/id or customer/id"
+                )
             after = None if resource.cancelled else resource.message
-            indexes = self.app._index_changes(resource, before, after)
-            self.app.save(resource, *indexes)
+            self.app.save(resource, read_models=self._lookup_writes(resource, before, after))
             return ResourceState.of(resource), result
 
         return self.app._retrying(attempt)
 
+    def _lookup_writes(
+        self, resource: PlanningResource, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+    ) -> ReadModelWrites:
+        old = self.app.lookup_keys(self.kind, before)
+        new = self.app.lookup_keys(self.kind, after)
+        return ReadModelWrites(
+            lookups_added=[(key, resource.id, None) for key in sorted(new - old)],
+            lookups_removed=[(key, resource.id) for key in sorted(old - new)],
+        )
+
     # ------------------------------------------------------------------- queries
-    def get(self, resource_id: UUID | str) -> ResourceState:
-        """The current state; a cancelled resource is not found."""
-        resource = self._load(resource_id)
+    def get(self, resource_id: UUID | str, *, party: Party | None = None) -> ResourceState:
+        """The current state: one read of its current-state row. A cancelled resource is not found."""
+        resource = self._load_visible(resource_id, party)
         if resource.cancelled:
             raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
         return ResourceState.of(resource)
 
-    def exists(self, resource_id: UUID | str) -> bool:
+    def exists(self, resource_id: UUID | str, *, party: Party | None = None) -> bool:
         """Whether a resource of this kind was ever submitted under this id (cancelled or not)."""
         try:
-            self._load(resource_id)
+            self._load_visible(resource_id, party)
         except ResourceNotFound:
             return False
         return True
 
-    def get_line(self, resource_id: UUID | str, line_id: str) -> dict[str, Any]:
+    def get_line(self, resource_id: UUID | str, line_id: str, *, party: Party | None = None) -> dict[str, Any]:
         """One line of the current state."""
-        return self.get(resource_id).line(line_id)
+        return self.get(resource_id, party=party).line(line_id)
 
-    def as_of(self, resource_id: UUID | str, moment: datetime) -> ResourceState:
+    def as_of(self, resource_id: UUID | str, moment: datetime, *, party: Party | None = None) -> ResourceState:
         """The state at a past moment (aware datetime): one index look-up, then a snapshot."""
-        uuid = self._uuid(resource_id)
-        recorder: TimestampsRecorder = self.app.recorder  # type: ignore[assignment]
-        version = recorder.version_at(uuid, moment)
+        uuid = self._load_visible(resource_id, party).id
+        version = self.app.recorder.version_at(uuid, moment)
         if version < 1:
-            # Either unknown, or it did not exist yet at that moment.
-            self._load(uuid)
             raise ResourceNotFound(f"{self.kind} {uuid} did not exist at {moment.isoformat()}")
         return self._state_at(uuid, version, f"at {moment.isoformat()}")
 
-    def at_version(self, resource_id: UUID | str, version: int) -> ResourceState:
+    def at_version(self, resource_id: UUID | str, version: int, *, party: Party | None = None) -> ResourceState:
         """The state right after the event with that version number."""
-        uuid = self._uuid(resource_id)
-        current = self._load(uuid)
+        current = self._load_visible(resource_id, party)
         if not 1 <= version <= current.version:
             raise ResourceNotFound(
-                f"{self.kind} {uuid} has versions 1 to {current.version}, not {version}"
+                f"{self.kind} {current.id} has versions 1 to {current.version}, not {version}"
             )
-        return self._state_at(uuid, version, f"at version {version}")
+        if version == current.version:
+            if current.cancelled:
+                raise ResourceCancelled(f"{self.kind} {current.id} was already cancelled at version {version}")
+            return ResourceState.of(current)
+        return self._state_at(current.id, version, f"at version {version}")
 
-    def history(self, resource_id: UUID | str) -> list[HistoryEntry]:
+    def history(self, resource_id: UUID | str, *, party: Party | None = None) -> list[HistoryEntry]:
         """The audit trail, oldest first; kept after cancellation."""
-        uuid = self._uuid(resource_id)
-        events = list(self.app.events.get(uuid))
-        if not events or not isinstance(events[0], self.resource_class.Event):
-            raise ResourceNotFound(f"no {self.kind} with id {resource_id}")
-        return audit_trail(events)
+        uuid = self._load_visible(resource_id, party).id
+        return audit_trail(self.app.events.get(uuid))
 
-    def find_by_document(self, issuer: str, document_id: str, document_scheme: str) -> ResourceState | None:
-        """The current resource a party submitted under a documentId, if any.
+    def find_by_document(
+        self, issuer: str, document_id: str, document_scheme: str, *, party: Party | None = None
+    ) -> ResourceState | None:
+        """The current resource submitted under a documentId, if any.
 
-        ``issuer`` is as :func:`issuing_party` writes it, e.g. ``"Customer:OTTO_NLTHO001"``.
+        ``issuer`` is as :func:`issuing_party` writes it, e.g. ``"Customer:OTTO_NLTHO001"``;
+        with ``party``, only what that party submitted is found.
         """
-        key = SubmittedDocument.key_for(self.kind, issuer, document_scheme, document_id)
-        index = self.app._get_optional(SubmittedDocument.create_id(key))
-        if index is None:
+        key = submitted_document_key(
+            self.kind, party.name if party else None, issuer, document_scheme, document_id
+        )
+        resource_id = self.app.recorder.select_document(self.app.digest(key))
+        if resource_id is None:
             return None
-        resource = self.app.repository.get(index.resource_id)
+        resource = self._load(resource_id)
         return None if resource.cancelled else ResourceState.of(resource)
 
     # ----------------------------------------------------------------- internals
@@ -443,9 +531,18 @@ class ResourceService:
             raise ResourceNotFound(f"no {self.kind} with id {resource_id!r}") from None
 
     def _load(self, resource_id: UUID | str) -> PlanningResource:
-        resource = self.app._get_optional(self._uuid(resource_id))
+        uuid = self._uuid(resource_id)
+        row = self.app.recorder.select_current(uuid)
+        resource = None if row is None else self.app.resource_from_row(row)
         if not isinstance(resource, self.resource_class):
-            raise ResourceNotFound(f"no {self.kind} with id {resource_id}")
+            raise ResourceNotFound(f"no {self.kind} with id {uuid}")
+        return resource
+
+    def _load_visible(self, resource_id: UUID | str, party: Party | None) -> PlanningResource:
+        """The resource, if ``party`` may see it; otherwise exactly the answer for an unknown id."""
+        resource = self._load(resource_id)
+        if not may_see(party, resource.message):
+            raise ResourceNotFound(f"no {self.kind} with id {resource.id}")
         return resource
 
     def _state_at(self, uuid: UUID, version: int, when: str) -> ResourceState:
@@ -456,35 +553,36 @@ class ResourceService:
             raise ResourceCancelled(f"{self.kind} {uuid} was already cancelled {when}")
         return ResourceState.of(resource)
 
-    def _current(self, ids: list[UUID]) -> list[ResourceState]:
+    def _current_by_lookup(self, key: str, party: Party | None) -> list[ResourceState]:
         states = []
-        for uuid in ids:
-            resource = self.app.repository.get(uuid)
-            if not resource.cancelled:
-                states.append(ResourceState.of(resource))
+        for row in self.app.recorder.select_current_by_lookup(key):
+            resource = self.app.resource_from_row(row)
+            if isinstance(resource, self.resource_class) and not resource.cancelled:
+                if may_see(party, resource.message):
+                    states.append(ResourceState.of(resource))
         return states
 
 
 class RequestService(ResourceService):
     """PlanningRequests: what a customer asks for."""
 
-    def assignments(self, request_id: UUID | str) -> list[ResourceState]:
+    def assignments(self, request_id: UUID | str, *, party: Party | None = None) -> list[ResourceState]:
         """The current assignments whose planningRequestReference/documentId is this request's."""
-        request = self.get(request_id)
-        return self.app.assignments.referring_to(request.message["documentId"]["value"])
+        request = self.get(request_id, party=party)
+        return self.app.assignments.referring_to(request.message["documentId"]["value"], party=party)
 
 
 class AssignmentService(ResourceService):
     """PlanningAssignments: who is planned on which lines."""
 
-    def referring_to(self, request_document_id: str) -> list[ResourceState]:
+    def referring_to(self, request_document_id: str, *, party: Party | None = None) -> list[ResourceState]:
         """The current assignments whose planningRequestReference/documentId/value is given."""
-        return self._current(self.app._members(RequestAssignments, request_document_id))
+        return self._current_by_lookup(self.app.digest(request_document_key(request_document_id)), party)
 
 
 class ConstraintsService(ResourceService):
     """PlanningConstraints: a worker's availability."""
 
-    def of_worker(self, worker_id: str) -> list[ResourceState]:
+    def of_worker(self, worker_id: str, *, party: Party | None = None) -> list[ResourceState]:
         """The current constraints of a worker (by worker/workerId/value), oldest first."""
-        return self._current(self.app._members(WorkerConstraints, worker_id))
+        return self._current_by_lookup(self.app.digest(worker_key(worker_id)), party)

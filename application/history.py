@@ -39,6 +39,10 @@ class HistoryEntry:
     actor: str | None
     setu_version: str | None
     changes: dict[str, Any] = field(default_factory=dict)
+    party: str | None = None
+    """The authenticated counterparty the change came from (None: made here)."""
+    on_behalf_of: str | None = None
+    """The user the party's system said it acted for (``X-SETU-Actor``), if any."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +50,8 @@ class HistoryEntry:
             "timestamp": self.timestamp.isoformat().replace("+00:00", "Z"),
             "type": self.type,
             "actor": self.actor,
+            "party": self.party,
+            "onBehalfOf": self.on_behalf_of,
             "setuVersionId": self.setu_version,
             "changes": self.changes,
         }
@@ -99,6 +105,8 @@ def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
                 actor=getattr(domain_event, "actor", None),
                 setu_version=getattr(domain_event, "setu_version", None),
                 changes=_changes(name, domain_event, before, resource.message),
+                party=getattr(domain_event, "party", None),
+                on_behalf_of=getattr(domain_event, "on_behalf_of", None),
             )
         )
     return entries

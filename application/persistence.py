@@ -10,7 +10,10 @@ library documents about them still applies.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
+
+from .encryption import cipher_settings
 
 DATABASE_URL_VARIABLE = "SETU_PLANNING_DB"
 DEFAULT_DATABASE_URL = "sqlite:///setu-planning.sqlite3"
@@ -23,8 +26,14 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
 
 
-def persistence_env(url: str) -> dict[str, str]:
-    """The eventsourcing environment for a database URL."""
+def persistence_env(url: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The eventsourcing environment for a database URL (and the cipher, when ``environ`` has a key)."""
+    settings = _store_settings(url)
+    settings.update(cipher_settings(dict(os.environ if environ is None else environ)))
+    return settings
+
+
+def _store_settings(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
@@ -41,7 +50,7 @@ def persistence_env(url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:SQLiteTimestampsRecorder",
+            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:SQLitePlanningRecorder",
         }
     if scheme in {"postgres", "postgresql"}:
         dbname = parts.path.lstrip("/")
@@ -54,10 +63,10 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            # Event timestamps are indexed by the recorder's own insert hook,
+            # The read models are written by the recorder's own insert path,
             # which the stored-function insert path would bypass.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:PostgresTimestampsRecorder",
+            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:PostgresPlanningRecorder",
         }
     raise ValueError(
         f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://..."

@@ -4,8 +4,9 @@ A resource is one SETU message as the exchanging parties see it now, plus the
 events that made it so. Commands check everything first (structure, business
 rules, line ids, cancellation) and only then trigger an event, so a failed
 command leaves nothing behind. Events record the change *as received*, who
-asked (``actor``) and the SETU version it arrived in; applying them is the only
-way state changes.
+asked (``actor``, the counterparty ``party``, ``on_behalf_of``: see
+:mod:`.provenance`) and the SETU version it arrived in; applying them is the
+only way state changes.
 
 The state kept is the message in the version-neutral SETU 2.0 JSON shape
 (a plain ``dict``), so it stores as JSON and reads back exactly.
@@ -38,6 +39,7 @@ from .messages import (
     validate_message,
     validate_structure,
 )
+from .provenance import LOCAL, Provenance
 from .replacement import merge_replacement
 
 
@@ -64,22 +66,31 @@ class PlanningResource(Aggregate):
     # Set by each subclass. Not annotated: eventsourcing would take an
     # annotation for a dataclass-style field of the created event.
     kind = None
+    origin = None  # for snapshots taken before resources remembered their origin
 
     @event("Submitted")
-    def __init__(self, message: dict[str, Any], actor: str | None, setu_version: str | None):
+    def __init__(
+        self,
+        message: dict[str, Any],
+        actor: str | None,
+        setu_version: str | None,
+        party: str | None = None,
+        on_behalf_of: str | None = None,
+    ):
         self.message = message
         self.setu_version = setu_version
         self.submitted_digest = content_digest(message)
         self.cancelled = False
+        # The counterparty the resource came from (None: made here). It owns
+        # the resource on its side, so changes are never delivered back to it.
+        self.origin = party
 
     # ----------------------------------------------------------------- creation
     @classmethod
-    def submit(
-        cls, data: Mapping[str, Any], *, actor: str | None = None, setu_version: str | None = None
-    ) -> PlanningResource:
+    def submit(cls, data: Mapping[str, Any], *, by: Provenance = LOCAL) -> PlanningResource:
         """Create the resource from a new message, after checking it fully."""
         message = to_json(validate_message(cls.kind, data))
-        return cls(message=message, actor=actor, setu_version=setu_version)
+        return cls(message=message, **by.event_fields())
 
     # ------------------------------------------------------------------- queries
     @property
@@ -100,24 +111,17 @@ class PlanningResource(Aggregate):
         return any(line_id_of(line) == wanted for _, line in self.lines())
 
     # ------------------------------------------------------------------ commands
-    def replace(
-        self, data: Mapping[str, Any], *, actor: str | None = None, setu_version: str | None = None
-    ) -> None:
+    def replace(self, data: Mapping[str, Any], *, by: Provenance = LOCAL) -> None:
         """Whole replacement (PUT): omitted optional elements keep their stored value."""
         self._check_open()
         received = to_json(validate_structure(self.kind, data))
         merged = merge_replacement(self.message, received)
         check_replacement(self.kind, self.message, merged)
         validate_message(self.kind, merged)
-        self._replaced(message=received, actor=actor, setu_version=setu_version)
+        self._replaced(message=received, **by.event_fields())
 
     def add_line(
-        self,
-        line_kind: LineKind,
-        data: Mapping[str, Any],
-        *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        self, line_kind: LineKind, data: Mapping[str, Any], *, by: Provenance = LOCAL
     ) -> dict[str, Any]:
         """Add one periodic or single line; its lineId must be new to the message."""
         self._check_open()
@@ -128,16 +132,11 @@ class PlanningResource(Aggregate):
                 f"{self.kind} {self.id} already has a line with lineId {wanted!r}"
             )
         validate_message(self.kind, self._with_line_added(line_kind, line))
-        self._line_added(line_kind=line_kind.value, line=line, actor=actor, setu_version=setu_version)
+        self._line_added(line_kind=line_kind.value, line=line, **by.event_fields())
         return line
 
     def replace_line(
-        self,
-        wanted: str,
-        data: Mapping[str, Any],
-        *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        self, wanted: str, data: Mapping[str, Any], *, by: Provenance = LOCAL
     ) -> dict[str, Any]:
         """Replace one line (PUT semantics, as for the whole message); the lineId stays."""
         self._check_open()
@@ -159,23 +158,21 @@ class PlanningResource(Aggregate):
         candidate, merged = self._with_line_replaced(wanted, received)
         validate_line(self.kind, line_kind, merged)
         validate_message(self.kind, candidate)
-        self._line_replaced(line_id=wanted, line=received, actor=actor, setu_version=setu_version)
+        self._line_replaced(line_id=wanted, line=received, **by.event_fields())
         return merged
 
-    def remove_line(
-        self, wanted: str, *, actor: str | None = None, setu_version: str | None = None
-    ) -> dict[str, Any]:
+    def remove_line(self, wanted: str, *, by: Provenance = LOCAL) -> dict[str, Any]:
         """Remove one line; the message must still satisfy the rules without it."""
         self._check_open()
         _, _, stored = self.find_line(wanted)
         validate_message(self.kind, self._without_line(wanted))
-        self._line_removed(line_id=wanted, actor=actor, setu_version=setu_version)
+        self._line_removed(line_id=wanted, **by.event_fields())
         return stored
 
-    def cancel(self, *, actor: str | None = None, setu_version: str | None = None) -> None:
+    def cancel(self, *, by: Provenance = LOCAL) -> None:
         """Cancel (DELETE) the resource: gone from current state, kept in history."""
         self._check_open()
-        self._cancelled(actor=actor, setu_version=setu_version)
+        self._cancelled(**by.event_fields())
 
     def _check_open(self) -> None:
         if self.cancelled:
@@ -207,31 +204,33 @@ class PlanningResource(Aggregate):
         return message
 
     # ------------------------------------------------------------ event appliers
+    # Every applier takes the provenance fields (Provenance.event_fields); old
+    # events stored before party and on_behalf_of existed read back as None.
     @event("Replaced")
-    def _replaced(self, message: dict[str, Any], actor: str | None, setu_version: str | None):
+    def _replaced(self, message: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None):
         self.message = merge_replacement(self.message, message)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineAdded")
     def _line_added(
-        self, line_kind: str, line: dict[str, Any], actor: str | None, setu_version: str | None
+        self, line_kind: str, line: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None
     ):
         self.message = self._with_line_added(LineKind(line_kind), line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineReplaced")
     def _line_replaced(
-        self, line_id: str, line: dict[str, Any], actor: str | None, setu_version: str | None
+        self, line_id: str, line: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None
     ):
         self.message, _ = self._with_line_replaced(line_id, line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineRemoved")
-    def _line_removed(self, line_id: str, actor: str | None, setu_version: str | None):
+    def _line_removed(self, line_id: str, actor, setu_version, party=None, on_behalf_of=None):
         self.message = self._without_line(line_id)
 
     @event("Cancelled")
-    def _cancelled(self, actor: str | None, setu_version: str | None):
+    def _cancelled(self, actor, setu_version, party=None, on_behalf_of=None):
         self.cancelled = True
 
 

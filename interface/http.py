@@ -10,12 +10,13 @@ handler turns every refusal into the SETU error object.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from setu_planning.application import PlanningApplication, ResourceState
@@ -29,8 +30,10 @@ from setu_planning.domain.errors import (
     VersionMismatch,
 )
 from setu_planning.domain.messages import LineKind, MessageKind
+from setu_planning.domain.parties import NotPermitted, Party
 
 from . import wire
+from .parties import Authenticator, PartyDirectory, Unauthenticated
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -38,6 +41,7 @@ _STATUS: tuple[tuple[type[SetuError], int], ...] = (
     (MessageInvalid, 400),
     (wire.MalformedBody, 400),
     (wire.UnsupportedVersion, 400),
+    (NotPermitted, 403),
     (ResourceNotFound, 404),
     (DocumentConflict, 409),
     (LineAlreadyExists, 409),
@@ -70,22 +74,33 @@ _BY_KIND = {k.kind: k for k in KINDS}
 
 
 def create_app(
-    application: PlanningApplication, settings: Mapping[str, Any] | None = None
+    application: PlanningApplication,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    parties: PartyDirectory | None = None,
 ) -> Flask:
     """The Flask app serving the SETU Planning API for ``application``.
 
+    With ``parties`` every request under ``/planning`` must prove a party
+    (``Authorization: Bearer``): it then acts as that party, sees only what
+    names it, and a user name it sends in ``X-SETU-Actor`` is recorded as
+    on-behalf-of. Without parties the app is open (development mode): the
+    actor is whatever ``X-SETU-Actor`` (or the WSGI ``REMOTE_USER``) claims.
+
     Settings: ``MAX_CONTENT_LENGTH`` (bytes, default 1 MiB) and ``ACTOR_HEADER``
-    (the request header naming who asks, default ``X-SETU-Actor``; the WSGI
-    ``REMOTE_USER`` wins when an authenticating server sets it).
+    (default ``X-SETU-Actor``).
     """
     app = Flask("setu_planning")
     app.config.update(MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY, ACTOR_HEADER="X-SETU-Actor")
     app.config.update(settings or {})
     app.extensions["setu_planning"] = application
+    app.extensions["setu_planning_authenticator"] = Authenticator(parties) if parties is not None else None
     app.url_map.strict_slashes = False
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
+    app.before_request(_authenticate)
     app.register_error_handler(SetuError, _setu_error)
+    app.register_error_handler(Unauthenticated, _unauthenticated)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -101,10 +116,25 @@ def _planning() -> PlanningApplication:
     return current_app.extensions["setu_planning"]
 
 
-def _actor() -> str | None:
-    return request.environ.get("REMOTE_USER") or request.headers.get(
-        current_app.config["ACTOR_HEADER"]
-    )
+def _authenticate() -> None:
+    """Before every request: who is asking (``g.party``), when the app knows its parties."""
+    authenticator: Authenticator | None = current_app.extensions["setu_planning_authenticator"]
+    g.party = None
+    if authenticator is not None and request.path.startswith("/planning"):
+        g.party = authenticator.authenticate(request.headers.get("Authorization"))
+
+
+def _party() -> Party | None:
+    return g.get("party")
+
+
+def _who() -> dict[str, Any]:
+    """The provenance keywords of a command: the authenticated party, or the claimed actor."""
+    claimed = request.headers.get(current_app.config["ACTOR_HEADER"]) or None
+    party = _party()
+    if party is not None:
+        return {"party": party, "on_behalf_of": claimed}
+    return {"actor": request.environ.get("REMOTE_USER") or claimed}
 
 
 def _body_version() -> str:
@@ -116,15 +146,30 @@ def _body() -> tuple[bytes, str]:
     return request.get_data(cache=False), fmt
 
 
-def _expected_version() -> int | None:
-    """The version named by If-Match (``"3"`` or ``W/"3"``); ``*`` or none means any."""
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+
+
+def _expected_version() -> frozenset[int] | None:
+    """The versions If-Match accepts (``"3"``, ``W/"3"``, ``"3", "4"``); ``*`` or none means any.
+
+    A header that is not a list of entity-tags is a 400; a well-formed tag
+    that names no version of ours can never match, which is a 412.
+    """
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
-    tag = header.split(",", 1)[0].strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise VersionMismatch(f"If-Match {header!r} names no version of this resource")
-    return int(tag)
+    if len(header) > 1024:
+        raise BadParameter("If-Match is longer than any list of our entity-tags")
+    tags = []
+    for item in header.split(","):
+        match = _ENTITY_TAG.fullmatch(item)
+        if match is None:
+            raise BadParameter(f"If-Match {header[:100]!r} is not a list of entity-tags such as \"3\"")
+        tags.append(match.group(1))
+    versions = frozenset(int(tag) for tag in tags if tag.isdigit() and len(tag) < 19)
+    if not versions:
+        raise VersionMismatch(f"If-Match {header[:100]!r} names no version of this resource")
+    return versions
 
 
 def _moment(value: str) -> datetime:
@@ -190,23 +235,23 @@ def resource_blueprint(spec: Kind) -> Blueprint:
         if as_of is not None and version is not None:
             raise BadParameter("ask for asOf or version, not both")
         if as_of is not None:
-            return service().as_of(resource_id, _moment(as_of))
+            return service().as_of(resource_id, _moment(as_of), party=_party())
         if version is not None:
             if not version.isdigit():
                 raise BadParameter(f"version {version!r} is not a positive integer")
-            return service().at_version(resource_id, int(version))
-        return service().get(resource_id)
+            return service().at_version(resource_id, int(version), party=_party())
+        return service().get(resource_id, party=_party())
 
     @blueprint.post("")
     def submit() -> Response:
         setu_version = _body_version()
         body, fmt = _body()
         message = wire.decode_message(body, fmt, kind, setu_version)
-        submission = service().submit(message, actor=_actor(), setu_version=setu_version)
+        submission = service().submit(message, **_who(), setu_version=setu_version)
         state = submission.state
         if not submission.created:
             # A replayed POST answers exactly as the first one did.
-            state = service().at_version(state.id, 1)
+            state = service().at_version(state.id, 1, party=_party())
         return message_response(state, 201, Location=resource_location(state))
 
     @blueprint.get("/<resource_id>")
@@ -225,7 +270,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
         state = service().replace(
             resource_id,
             message,
-            actor=_actor(),
+            **_who(),
             setu_version=setu_version,
             expected_version=_expected_version(),
         )
@@ -235,7 +280,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
     def cancel(resource_id: str) -> Response:
         setu_version = wire.check_version(request.headers.get("setuVersionId"), required=False)
         state = service().cancel(
-            resource_id, actor=_actor(), setu_version=setu_version, expected_version=_expected_version()
+            resource_id, **_who(), setu_version=setu_version, expected_version=_expected_version()
         )
         return _respond(None, 204, None, ETag=_etag(state))
 
@@ -247,7 +292,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
             resource_id,
             line_kind,
             line,
-            actor=_actor(),
+            **_who(),
             setu_version=setu_version,
             expected_version=_expected_version(),
         )
@@ -277,13 +322,13 @@ def resource_blueprint(spec: Kind) -> Blueprint:
     def replace_line(resource_id: str, line_id: str) -> Response:
         setu_version = _body_version()
         body, fmt = _body()
-        stored_kind, _ = _find_line(service().get(resource_id), line_id)
+        stored_kind, _ = _find_line(service().get(resource_id, party=_party()), line_id)
         _, line = wire.decode_line(body, fmt, kind, setu_version, stored_kind)
         state, result = service().replace_line(
             resource_id,
             line_id,
             line,
-            actor=_actor(),
+            **_who(),
             setu_version=setu_version,
             expected_version=_expected_version(),
         )
@@ -292,11 +337,11 @@ def resource_blueprint(spec: Kind) -> Blueprint:
     @blueprint.delete("/<resource_id>/lines/<line_id>")
     def remove_line(resource_id: str, line_id: str) -> Response:
         setu_version = wire.check_version(request.headers.get("setuVersionId"), required=False)
-        stored_kind, _ = _find_line(service().get(resource_id), line_id)
+        stored_kind, _ = _find_line(service().get(resource_id, party=_party()), line_id)
         state, removed = service().remove_line(
             resource_id,
             line_id,
-            actor=_actor(),
+            **_who(),
             setu_version=setu_version,
             expected_version=_expected_version(),
         )
@@ -304,7 +349,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
 
     @blueprint.get("/<resource_id>/history")
     def history(resource_id: str) -> Response:
-        entries = service().history(resource_id)
+        entries = service().history(resource_id, party=_party())
         body = {"id": resource_id, "events": [entry.as_json() for entry in entries]}
         return Response(json.dumps(body, ensure_ascii=False), 200, mimetype=wire.JSON)
 
@@ -315,13 +360,13 @@ def resource_blueprint(spec: Kind) -> Blueprint:
             hr_id = request.args.get("hrId")
             if not hr_id:
                 raise BadParameter("query parameter hrId (the worker's id) is required")
-            return _state_list(spec, _planning().constraints.of_worker(hr_id))
+            return _state_list(spec, _planning().constraints.of_worker(hr_id, party=_party()))
 
     if kind is MessageKind.REQUEST:
 
         @blueprint.get("/<resource_id>/assignments")
         def assignments(resource_id: str) -> Response:
-            return _state_list(_BY_KIND[MessageKind.ASSIGNMENT], _planning().requests.assignments(resource_id))
+            return _state_list(_BY_KIND[MessageKind.ASSIGNMENT], _planning().requests.assignments(resource_id, party=_party()))
 
     return blueprint
 
@@ -344,9 +389,9 @@ def _worker_fallback(segment: str) -> Response | None:
     and the resource is served; otherwise the segment is taken for a worker id.
     """
     constraints = _planning().constraints
-    if constraints.exists(segment):
+    if constraints.exists(segment, party=_party()):
         return None
-    return _state_list(_BY_KIND[MessageKind.CONSTRAINTS], constraints.of_worker(segment))
+    return _state_list(_BY_KIND[MessageKind.CONSTRAINTS], constraints.of_worker(segment, party=_party()))
 
 
 # ----------------------------------------------------------------- errors
@@ -366,6 +411,13 @@ def _error(status: int, code: str, description: str) -> Response:
 def _setu_error(error: SetuError) -> Response:
     status = next((s for cls, s in _STATUS if isinstance(error, cls)), 400)
     return _error(status, error.code, error.description)
+
+
+def _unauthenticated(error: Unauthenticated) -> Response:
+    """401 with a Bearer challenge; the reason never holds the presented credential."""
+    response = _error(401, "SETU-UNAUTHENTICATED", error.reason)
+    response.headers["WWW-Authenticate"] = error.challenge()
+    return response
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 NAMESPACES = {"1.0": "https://ontology.setu.nl/planning#", "2.0": "https://ontology.setu.nl/messages"}
 UUID_PATH = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-HISTORY_KEYS = {"version", "timestamp", "type", "actor", "setuVersionId", "changes"}
+HISTORY_KEYS = {"party", "onBehalfOf", "version", "timestamp", "type", "actor", "setuVersionId", "changes"}
 
 Doc = Any  # a message or line: a dict (JSON) or an Element (XML)
 

@@ -1,0 +1,90 @@
+"""Group commit: concurrent saves of one process share one transaction.
+
+Every write transaction on the event store pays a fixed price: PostgreSQL's
+``LOCK TABLE … IN EXCLUSIVE MODE`` (which keeps notification ids committing
+in order, so followers of the log never skip one) and the commit's flush to
+disk; SQLite's single-writer lock and its WAL sync. Paying it once per
+request caps every writer on the store. Here the first thread to arrive
+writes everything queued meanwhile in one transaction; the others wait for
+its outcome. The ordering guarantee is unchanged: one transaction, one lock.
+
+A group fails as a whole when one of its saves conflicts (optimistic
+concurrency: another writer took that aggregate version first, or a
+documentId). Then each save of the group is written again alone, so only the
+conflicting one sees its ``IntegrityError`` and is re-run by its command.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from .readmodels import ReadModelWrites
+
+
+@dataclass
+class PendingSave:
+    """One save() waiting to be written: its events, its read-model changes, then its outcome."""
+
+    stored_events: Sequence[StoredEvent]
+    read_models: ReadModelWrites | None
+    tracking: Any = None
+    notification_ids: Sequence[int] | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class GroupCommit:
+    """Writes concurrent saves together; ``write(group)`` writes a list of saves in one transaction."""
+
+    def __init__(self, write: Callable[[Sequence[PendingSave]], None]):
+        self._write = write
+        self._condition = threading.Condition()
+        self._queue: list[PendingSave] = []
+        self._writing = False
+
+    def save(self, pending: PendingSave) -> Sequence[int] | None:
+        """Write ``pending`` (with whatever else is queued); raise its own error, if any."""
+        with self._condition:
+            self._queue.append(pending)
+            while self._writing and not pending.done:
+                self._condition.wait()
+            if pending.done:
+                return self._outcome(pending)
+            group, self._queue = self._queue, []
+            self._writing = True
+        try:
+            self._write_with_fallback(group)
+        finally:
+            with self._condition:
+                for member in group:
+                    member.done = True
+                self._writing = False
+                self._condition.notify_all()
+        return self._outcome(pending)
+
+    def _write_with_fallback(self, group: list[PendingSave]) -> None:
+        try:
+            self._write(group)
+        except IntegrityError as error:
+            if len(group) == 1:
+                group[0].error = error
+                return
+            for member in group:  # find the conflicting one(s): each alone
+                try:
+                    self._write([member])
+                except Exception as alone:  # noqa: BLE001 - delivered to its own caller
+                    member.error = alone
+        except Exception as error:  # noqa: BLE001 - every member shares the failure
+            for member in group:
+                member.error = error
+
+    @staticmethod
+    def _outcome(pending: PendingSave) -> Sequence[int] | None:
+        if pending.error is not None:
+            raise pending.error
+        return pending.notification_ids
