@@ -1,27 +1,33 @@
 # The two commands: `make serve` runs the REST service on the embedded SQLite
-# store, `make test` runs the whole test suite. Both build .venv when missing.
+# store, `make test` runs the whole test suite. Each builds .venv when missing
+# and installs what it needs: serving only the package, testing also the tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
 .PHONY: test serve bench install clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.serve-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@ $(VENV)/.serve-installed
 
-install: $(STAMP)
+install: $(VENV)/.test-installed
 
-test: $(STAMP)
+test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-serve: $(STAMP)
+serve: $(VENV)/.serve-installed
 	$(BIN)/setu-planning serve $(SERVE_ARGS)
 
-bench: $(STAMP)
+bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/as_of.py
 	$(BIN)/python benchmarks/commands.py
 

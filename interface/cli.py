@@ -1,4 +1,4 @@
-"""The ``setu-planning`` command: serve the REST API, read a resource's history."""
+"""The ``setu-planning`` command: serve the REST API, read a resource's history, manage tokens."""
 
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ from setu_planning.application import PlanningApplication
 from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import MessageKind
+
+from .parties import PARTIES_VARIABLE, PartiesFileError
+from .server import (
+    ServeOptions,
+    ServeRefused,
+    check_exposure,
+    default_workers,
+    gunicorn_available,
+    load_directory,
+    run,
+)
 
 _KINDS = {
     "requests": MessageKind.REQUEST,
@@ -30,11 +41,27 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: ${DATABASE_URL_VARIABLE}, else {database_url(None) if not os.environ.get(DATABASE_URL_VARIABLE) else 'its value'})"
     )
 
-    serve = commands.add_parser("serve", help="run the REST API under waitress")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve = commands.add_parser(
+        "serve", help="run the REST API (gunicorn worker processes; waitress where gunicorn cannot run)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--db", help=db_help)
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--parties",
+        help=f"parties file: the counterparties and their credentials (default: ${PARTIES_VARIABLE}); "
+        "without one the service is open, and only on a loopback address",
+    )
+    serve.add_argument(
+        "--workers", type=_positive, default=default_workers(), help="worker processes (default: one per core)"
+    )
+    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker process (default 8)")
+    serve.add_argument(
+        "--server",
+        choices=("gunicorn", "waitress"),
+        default="gunicorn",
+        help="gunicorn (POSIX, several processes) or waitress (one process, any OS)",
+    )
 
     history = commands.add_parser("history", help="print the audit trail of a resource")
     history.add_argument("kind", choices=sorted(_KINDS))
@@ -44,28 +71,66 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "token":
         return run_token_command(args)
     if args.command == "serve":
-        return serve(args.host, args.port, args.db, args.threads)
+        return serve(args)
     return print_history(args.kind, args.id, args.db)
 
 
-def serve(host: str, port: int, db: str | None, threads: int) -> int:
-    """Run the API under waitress, a production WSGI server."""
-    import waitress
-
-    from .http import create_app
-
-    url = database_url(db)
-    planning = _open(url, must_exist=False)
+def serve(args: argparse.Namespace) -> int:
+    """Run the API; refuse to expose an open service beyond loopback."""
+    url = database_url(args.db)
+    parties_file = args.parties or os.environ.get(PARTIES_VARIABLE) or None
+    try:
+        parties = load_directory(parties_file)
+        check_exposure(args.host, parties)
+    except (PartiesFileError, OSError, ServeRefused) as error:
+        print(f"setu-planning: {error}", file=sys.stderr)
+        return 2
+    planning = _open(url, must_exist=False)  # fail here, plainly, rather than in every worker
     if planning is None:
         return 2
-    app = create_app(planning)
-    print(f"setu-planning serving http://{host}:{port} on {url}", flush=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="setu-planning")
+    planning.close()
+    workers = args.workers
+    if url.startswith("memory:") and workers > 1:
+        print("setu-planning: memory:// lives in one process: serving with 1 worker", file=sys.stderr)
+        workers = 1
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        database=url,
+        parties_file=parties_file,
+        workers=workers,
+        threads=args.threads,
+        server=args.server if gunicorn_available() else "waitress",
+    )
+    if parties is None:
+        print(
+            "setu-planning: OPEN DEVELOPMENT MODE: no parties file, so no authentication: anyone who "
+            f"reaches http://{args.host}:{args.port} may read and write everything. "
+            "Give --parties FILE before exposing it.",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(f"setu-planning: {len(parties)} parties from {parties_file}", file=sys.stderr, flush=True)
+    processes = f"{options.workers} worker processes" if options.server == "gunicorn" else "1 process"
+    print(
+        f"setu-planning serving http://{args.host}:{args.port} on {url} "
+        f"({options.server}, {processes} x {options.threads} threads)",
+        flush=True,
+    )
+    run(options)
     return 0
 
 
@@ -133,8 +198,6 @@ def _summary(changes: dict) -> str:
 
 
 def _add_token_parser(commands: argparse._SubParsersAction) -> None:
-    from .parties import PARTIES_VARIABLE
-
     token = commands.add_parser("token", help="create or hash the bearer tokens of the parties file")
     actions = token.add_subparsers(dest="token_command", required=True)
     create = actions.add_parser(
@@ -147,7 +210,7 @@ def _add_token_parser(commands: argparse._SubParsersAction) -> None:
 
 def run_token_command(args: argparse.Namespace) -> int:
     """``token create`` prints only the token on stdout, so it can be piped; the rest goes to stderr."""
-    from .parties import PARTIES_VARIABLE, PartiesFileError, UnknownParty, create_token
+    from .parties import UnknownParty, create_token
 
     if args.token_command == "hash":
         return _print_token_hash()

@@ -11,11 +11,12 @@ from __future__ import annotations
 from http.client import HTTPConnection
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -85,10 +86,20 @@ class Http:
 class ServerProcess:
     """``setu-planning serve`` on a SQLite file: start, wait for /health, stop."""
 
-    def __init__(self, db_file: Path, log_dir: Path):
+    def __init__(
+        self,
+        db_file: Path | None,
+        log_dir: Path,
+        *,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        db_url: str | None = None,
+    ):
         self.db_file = db_file
-        self.db_url = f"sqlite:///{db_file}"
+        self.db_url = db_url or f"sqlite:///{db_file}"
         self.log_dir = log_dir
+        self.args = list(args)
+        self.env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.http: Http | None = None
         self.starts = 0
@@ -106,12 +117,13 @@ class ServerProcess:
         self.stderr_path = self.log_dir / f"server-{self.starts}.err"
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
-                setu_planning("serve", "--host", HOST, "--port", str(port), "--db", self.db_url),
+                setu_planning("serve", "--host", HOST, "--port", str(port), "--db", self.db_url, *self.args),
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
                 cwd=self.log_dir,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+                start_new_session=True,  # its own process group: kill() reaches every worker
             )
         self.http = Http(HOST, port)
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -142,8 +154,16 @@ class ServerProcess:
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=STOP_TIMEOUT)
+
+    def kill(self) -> None:
+        """SIGKILL the server and every worker process it started: no chance to clean up."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT)
 
     def stderr(self) -> str:
         """Everything every run of this server wrote to stderr."""
@@ -157,17 +177,23 @@ class ServerProcess:
 
 @pytest.fixture
 def start_server(tmp_path) -> Iterator[Any]:
-    """start_server(db_file=None) -> a started ServerProcess; all are stopped at teardown.
+    """start_server(db_file=None, args=(), env=None, db_url=None) -> a started ServerProcess; all are stopped at teardown.
 
     A server that logged a traceback fails the test at teardown, so an
     unexpected server error cannot hide behind a status the test accepted.
     """
     servers: list[ServerProcess] = []
 
-    def start(db_file: Path | None = None) -> ServerProcess:
+    def start(
+        db_file: Path | None = None,
+        *,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        db_url: str | None = None,
+    ) -> ServerProcess:
         log_dir = tmp_path / f"server{len(servers) + 1}"
         log_dir.mkdir()
-        server = ServerProcess(db_file or tmp_path / "e2e.sqlite3", log_dir)
+        server = ServerProcess(db_file or tmp_path / "e2e.sqlite3", log_dir, args=args, env=env, db_url=db_url)
         servers.append(server)
         server.start()
         return server
