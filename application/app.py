@@ -442,6 +442,8 @@ class ResourceService:
                     f"this change would leave {self.kind} {resource.id} no longer naming "
                     f"party {party.name} in supplier/id or customer/id"
                 )
+            if not resource.pending_events:
+                return ResourceState.of(resource), result  # an idempotent repeat: nothing to store
             after = None if resource.cancelled else resource.message
             self.app.save(resource, read_models=self._lookup_writes(resource, before, after))
             return ResourceState.of(resource), result
@@ -466,13 +468,9 @@ class ResourceService:
             raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
         return ResourceState.of(resource)
 
-    def exists(self, resource_id: UUID | str, *, party: Party | None = None) -> bool:
-        """Whether a resource of this kind was ever submitted under this id (cancelled or not)."""
-        try:
-            self._load_visible(resource_id, party)
-        except ResourceNotFound:
-            return False
-        return True
+    def identify(self, resource_id: UUID | str, *, party: Party | None = None) -> UUID:
+        """The id of a resource ``party`` may see, cancelled or not; else ``ResourceNotFound``."""
+        return self._load_visible(resource_id, party).id
 
     def get_line(self, resource_id: UUID | str, line_id: str, *, party: Party | None = None) -> dict[str, Any]:
         """One line of the current state."""

@@ -112,10 +112,16 @@ class PlanningResource(Aggregate):
 
     # ------------------------------------------------------------------ commands
     def replace(self, data: Mapping[str, Any], *, by: Provenance = LOCAL) -> None:
-        """Whole replacement (PUT): omitted optional elements keep their stored value."""
+        """Whole replacement (PUT): omitted optional elements keep their stored value.
+
+        A replacement that changes nothing records nothing: PUT is idempotent,
+        so a counterparty delivering the same change twice leaves one event.
+        """
         self._check_open()
         received = to_json(validate_structure(self.kind, data))
         merged = merge_replacement(self.message, received)
+        if merged == self.message:
+            return
         check_replacement(self.kind, self.message, merged)
         validate_message(self.kind, merged)
         self._replaced(message=received, **by.event_fields())
@@ -156,6 +162,8 @@ class PlanningResource(Aggregate):
                 ]
             )
         candidate, merged = self._with_line_replaced(wanted, received)
+        if candidate == self.message:
+            return merged  # changes nothing: records nothing (an idempotent PUT)
         validate_line(self.kind, line_kind, merged)
         validate_message(self.kind, candidate)
         self._line_replaced(line_id=wanted, line=received, **by.event_fields())

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -122,6 +123,16 @@ def _authenticate() -> None:
     g.party = None
     if authenticator is not None and request.path.startswith("/planning"):
         g.party = authenticator.authenticate(request.headers.get("Authorization"))
+
+
+def _deliveries() -> Any:
+    """The store's delivery records, opened on first use."""
+    extensions = current_app.extensions
+    if extensions.get("setu_planning_deliveries") is None:
+        from setu_planning.application.delivery import DeliveryApplication
+
+        extensions["setu_planning_deliveries"] = DeliveryApplication(_planning())
+    return extensions["setu_planning_deliveries"]
 
 
 def _party() -> Party | None:
@@ -353,6 +364,15 @@ def resource_blueprint(spec: Kind) -> Blueprint:
         body = {"id": resource_id, "events": [entry.as_json() for entry in entries]}
         return Response(json.dumps(body, ensure_ascii=False), 200, mimetype=wire.JSON)
 
+    @blueprint.get("/<resource_id>/deliveries")
+    def deliveries(resource_id: str) -> Response:
+        """What this system sent, or owes, counterparties about the resource; a party sees its own."""
+        party = _party()
+        uuid = service().identify(resource_id, party=party)
+        rows = _deliveries().deliveries(resource_id=uuid, party=party.name if party else None)
+        body = {"id": resource_id, "deliveries": [row.as_json() for row in rows]}
+        return Response(json.dumps(body, ensure_ascii=False), 200, mimetype=wire.JSON)
+
     if kind is MessageKind.CONSTRAINTS:
 
         @blueprint.get("")
@@ -385,12 +405,17 @@ def _state_list(spec: Kind, states: list[ResourceState]) -> Response:
 def _worker_fallback(segment: str) -> Response | None:
     """``GET /planning/constraints/{hrID}`` as the scenarios write it.
 
-    When the segment is the id of a constraints resource this returns None
-    and the resource is served; otherwise the segment is taken for a worker id.
+    A segment shaped as a UUID is a resource id (resource ids are UUIDs; an
+    unknown one is a 404, so a client can tell that a resource is gone);
+    any other segment is taken for a worker id.
     """
-    constraints = _planning().constraints
-    if constraints.exists(segment, party=_party()):
+    try:
+        UUID(segment)
+    except ValueError:
+        pass
+    else:
         return None
+    constraints = _planning().constraints
     return _state_list(_BY_KIND[MessageKind.CONSTRAINTS], constraints.of_worker(segment, party=_party()))
 
 

@@ -5,7 +5,9 @@ cores, under gunicorn (the ecosystem's usual pre-fork server on POSIX), each
 with threads and its **own** application and store connections, opened after
 the fork. Everything that holds with one process holds with several, because
 it is the store that arbitrates: optimistic concurrency on aggregate versions,
-unique document claims, one delivery worker per store (a lock in the store).
+unique document claims, one delivery worker per store (every worker process
+runs one; the store's delivery lock lets exactly one of them deliver, and
+another takes over when its holder dies).
 Where gunicorn cannot run (Windows), waitress serves with threads in one process.
 
 Without a parties file the service is open: anyone who reaches it may read
@@ -89,7 +91,12 @@ def app_factory(options: ServeOptions) -> Callable[[], Any]:
         from .http import create_app
 
         parties = load_directory(options.parties_file)
-        return create_app(PlanningApplication(options.database), parties=parties)
+        planning = PlanningApplication(options.database)
+        if parties is not None:
+            from .exchange import start_background_delivery
+
+            start_background_delivery(planning, parties)  # runs where the store's delivery lock is held
+        return create_app(planning, parties=parties)
 
     return build
 

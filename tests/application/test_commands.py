@@ -214,3 +214,14 @@ def test_assignments_of_a_request_are_found_through_its_document_id(app):
 def test_history_of_an_unknown_resource_is_not_found(app):
     with pytest.raises(ResourceNotFound):
         app.requests.history(uuid.uuid4())
+
+
+def test_a_replacement_changing_nothing_stores_nothing(app):
+    request_id = app.requests.submit(request()).state.id
+    before = stored_event_count(app)
+    assert app.requests.replace(request_id, request()).version == 1
+    line = request()["periodicPlanningLine"][0]
+    state, _ = app.requests.replace_line(request_id, "P1", line)
+    assert state.version == 1
+    assert stored_event_count(app) == before
+    assert [e.type for e in app.requests.history(request_id)] == ["Submitted"]

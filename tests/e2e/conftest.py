@@ -35,6 +35,11 @@ def setu_planning(*args: str) -> list[str]:
     return [sys.executable, "-m", "setu_planning.interface.cli", *args]
 
 
+def free_port() -> int:
+    """A port free on 127.0.0.1 right now (for a server whose URL must be known before it starts)."""
+    return _free_port()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
@@ -94,7 +99,9 @@ class ServerProcess:
         args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         db_url: str | None = None,
+        port: int | None = None,
     ):
+        self.port = port  # fixed, so a counterparty's endpoint stays right across restarts
         self.db_file = db_file
         self.db_url = db_url or f"sqlite:///{db_file}"
         self.log_dir = log_dir
@@ -112,7 +119,7 @@ class ServerProcess:
     def start(self) -> Http:
         assert self.process is None, "server already running"
         self.starts += 1
-        port = _free_port()
+        port = self.port or _free_port()
         self.stdout_path = self.log_dir / f"server-{self.starts}.out"
         self.stderr_path = self.log_dir / f"server-{self.starts}.err"
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
@@ -177,7 +184,9 @@ class ServerProcess:
 
 @pytest.fixture
 def start_server(tmp_path) -> Iterator[Any]:
-    """start_server(db_file=None, args=(), env=None, db_url=None) -> a started ServerProcess; all are stopped at teardown.
+    """start_server(db_file=None, args=(), env=None, db_url=None, port=None) -> a started ServerProcess.
+
+    All are stopped at teardown.
 
     A server that logged a traceback fails the test at teardown, so an
     unexpected server error cannot hide behind a status the test accepted.
@@ -190,10 +199,13 @@ def start_server(tmp_path) -> Iterator[Any]:
         args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         db_url: str | None = None,
+        port: int | None = None,
     ) -> ServerProcess:
         log_dir = tmp_path / f"server{len(servers) + 1}"
         log_dir.mkdir()
-        server = ServerProcess(db_file or tmp_path / "e2e.sqlite3", log_dir, args=args, env=env, db_url=db_url)
+        server = ServerProcess(
+            db_file or tmp_path / "e2e.sqlite3", log_dir, args=args, env=env, db_url=db_url, port=port
+        )
         servers.append(server)
         server.start()
         return server

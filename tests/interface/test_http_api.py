@@ -181,10 +181,13 @@ def test_response_version_follows_request_header(client):
 def test_resource_written_in_1_0_is_answered_in_1_0(client):
     location = created(client)
     v1_body = client.get(location, headers={"setuVersionId": "1.0"}).get_json()
+    v1_body["positionProfile"]["positionTitle"] = "Reach truck driver"
     put_response = client.put(location, json=v1_body, headers={"setuVersionId": "1.0"})
     assert put_response.status_code == 200 and put_response.headers["setuVersionId"] == "1.0"
     assert client.get(location).get_json() == v1_body
-    assert client.get(location, headers=V2).get_json() == request()
+    changed = request()
+    changed["positionProfile"]["positionTitle"] = "Reach truck driver"
+    assert client.get(location, headers=V2).get_json() == changed
 
 
 def test_health(client):

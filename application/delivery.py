@@ -1,0 +1,561 @@
+"""Outbound delivery: every local change reaches the counterparties it names, reliably and in order.
+
+:class:`DeliveryApplication` is an eventsourcing ``EventSourcedProjection``:
+it follows the planning application's notification log from a tracked
+position and turns each resource change into entries of the outboxes
+(:mod:`setu_planning.domain.outbox`) of the counterparties the message names
+and that have an endpoint, except the party that made the change and the
+party the resource came from. The outbox events are saved in one transaction
+with the tracking position, so a restart resumes exactly where it stopped,
+and changes written by any process on the same store are delivered.
+
+Sending works off what is due: the head of each outbox, built from the
+resource as it was at that version, handed to a :class:`Transport` (the
+interface layer's SETU client). The outcome is recorded as an event: delivered
+(with the remote id from the answer's ``Location``), an attempt failed (retried
+with exponential backoff and jitter, ``Retry-After`` honoured), or refused (a
+4xx: later changes of that resource to that party wait for an operator's
+``retry`` or ``skip``). Delivery is at least once; the transport makes
+redelivery safe.
+
+Exactly one process of a store delivers at a time: :class:`DeliveryLock` is a
+lock the store gives (a PostgreSQL advisory lock; a lock on a file beside a
+SQLite database), released by the operating system or the database when its
+holder dies, so another process takes over.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.popo import POPOFactory
+from eventsourcing.projection import EventSourcedProjection
+
+from setu_planning.domain.aggregates import PlanningResource
+from setu_planning.domain.errors import SetuError
+from setu_planning.domain.messages import LineKind
+from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id
+from setu_planning.domain.parties import Party, parties_named
+
+from .delivery_store import DeliveryRecorder, DeliveryRow, POPODeliveryRecorder
+
+log = logging.getLogger("setu_planning.delivery")
+
+PAGE = 500
+"""Notifications of the planning log processed per transaction."""
+
+SENDERS = 4
+"""Outboxes sent concurrently: a slow counterparty does not hold up the others."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter: attempt n waits a random time up to base * 2**(n-1), capped."""
+
+    base: float = 1.0
+    cap: float = 300.0
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        wait = random.uniform(ceiling / 2, ceiling)
+        return max(wait, retry_after or 0.0)
+
+
+# ------------------------------------------------------------------ transport
+@dataclass(frozen=True)
+class OutboundChange:
+    """One change to send: what the transport needs to make the request."""
+
+    party: str
+    kind: str
+    change: Change
+    remote_id: str | None
+    message: dict[str, Any]
+    line_kind: LineKind | None = None
+    line_id: str | None = None
+    line: dict[str, Any] | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of one attempt: delivered, to be retried, or refused for good."""
+
+    delivered: bool
+    remote_id: str | None = None
+    status: int | None = None
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+    @classmethod
+    def ok(cls, remote_id: str | None = None, status: int | None = None) -> Outcome:
+        return cls(True, remote_id=remote_id, status=status)
+
+    @classmethod
+    def retry(cls, error: str, retry_after: float | None = None, status: int | None = None) -> Outcome:
+        return cls(False, status=status, error=error, retryable=True, retry_after=retry_after)
+
+    @classmethod
+    def refused(cls, error: str, status: int | None = None) -> Outcome:
+        return cls(False, status=status, error=error)
+
+
+class Transport(Protocol):
+    """Sends one change to a counterparty; never raises for what the counterparty answers."""
+
+    def send(self, change: OutboundChange) -> Outcome: ...
+
+
+# ------------------------------------------------------------------ the lock
+class DeliveryLock:
+    """Held by the one process of a store that delivers; the store releases it when the holder dies."""
+
+    def __init__(self, planning: Any):
+        self._planning = planning
+        self._thread_lock = threading.Lock()
+        self._held = False
+        self._fd: int | None = None
+        self._connection: Any = None
+
+    def try_acquire(self) -> bool:
+        if self._held:
+            return True
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        try:
+            self._held = self._acquire_store_lock()
+        finally:
+            if not self._held:
+                self._thread_lock.release()
+        return self._held
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        try:
+            if self._fd is not None:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, 0)
+            if self._connection is not None:
+                self._connection.close()  # ends the session: PostgreSQL drops its advisory locks
+                self._connection = None
+        finally:
+            self._held = False
+            self._thread_lock.release()
+
+    def _acquire_store_lock(self) -> bool:
+        datastore = getattr(self._planning.factory, "datastore", None)
+        if datastore is None:  # in memory: one process, the thread lock suffices
+            return True
+        if hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
+            return self._lock_file(datastore.pool.db_name)
+        return self._advisory_lock(datastore)
+
+    def _lock_file(self, db_name: str) -> bool:
+        if ":memory:" in db_name or "mode=memory" in db_name:
+            return True
+        if self._fd is None:
+            self._fd = os.open(f"{db_name}-setu-deliver.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        except OSError:
+            return False
+        return True
+
+    def _advisory_lock(self, datastore: Any) -> bool:
+        import psycopg
+
+        key = int.from_bytes(hashlib.sha256(b"setu-planning delivery").digest()[:8], "big", signed=True)
+        info = datastore.pool.kwargs
+        connection = psycopg.connect(
+            dbname=info["dbname"], host=info["host"], port=info["port"], user=info["user"],
+            password=info["password"], autocommit=True, connect_timeout=5,
+        )  # fmt: skip
+        if connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def still_held(self) -> bool:
+        """Whether the lock is still ours (a PostgreSQL session can be cut under us)."""
+        if not self._held:
+            return False
+        if self._connection is not None:
+            try:
+                self._connection.execute("SELECT 1")
+            except Exception:  # noqa: BLE001 - any failure means the session, and the lock, are gone
+                self.release()
+                return False
+        return True
+
+
+# ----------------------------------------------------------- the application
+class DeliveryApplication(EventSourcedProjection[UUID]):
+    """The outbox of a planning store: follows its log, owes changes, records what was sent."""
+
+    name = "SetuDelivery"
+    snapshotting_intervals = {Outbox: 50}
+
+    def __init__(
+        self,
+        planning: Any,
+        targets: Iterable[Party] = (),
+        *,
+        backoff: Backoff | None = None,
+    ):
+        """Outboxes for ``planning``'s store; ``targets`` are the parties with an endpoint."""
+        self.planning = planning
+        self.targets = list(targets)
+        self.backoff = backoff or Backoff()
+        env = {k: v for k, v in planning.env.items() if not k.startswith("APPLICATION_RECORDER")}
+        super().__init__(env)
+        self.recorder: DeliveryRecorder
+        self._wake = threading.Event()
+
+    # ------------------------------------------------------------- storage
+    def construct_recorder(self) -> DeliveryRecorder:  # type: ignore[override]
+        if isinstance(self.factory, POPOFactory):
+            return POPODeliveryRecorder()
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
+        if hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
+            from .delivery_store import SQLiteDeliveryRecorder
+
+            recorder = SQLiteDeliveryRecorder(datastore, events_table_name="setudelivery_events")
+        else:
+            from .delivery_store import PostgresDeliveryRecorder
+
+            recorder = PostgresDeliveryRecorder(
+                datastore, events_table_name="setudelivery_events", tracking_table_name="setudelivery_tracking"
+            )
+        recorder.create_table()
+        return recorder
+
+    def construct_snapshot_store(self) -> Any:
+        datastore = getattr(self.factory, "datastore", None)
+        if datastore is not None and hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
+            from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+            recorder = SQLiteAggregateRecorder(datastore, "setudelivery_snapshots")
+            recorder.create_table()
+            return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+        return super().construct_snapshot_store()
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
+        rows = processing_event.saved_kwargs.setdefault("delivery_rows", [])
+        touched: dict[UUID, set[int]] = {}
+        for event in processing_event.events:
+            seq = getattr(event, "seq", None)
+            touched.setdefault(event.originator_id, set())
+            if seq is not None:
+                touched[event.originator_id].add(seq)
+        for outbox in processing_event.aggregates.values():
+            if isinstance(outbox, Outbox):
+                rows.extend(self._rows(outbox, touched.get(outbox.id, set())))
+        return super()._record(processing_event)
+
+    @staticmethod
+    def _rows(outbox: Outbox, seqs: set[int]) -> list[DeliveryRow]:
+        head = outbox.head
+        wanted = set(seqs) | ({head["seq"]} if head else set())
+        rows = []
+        for seq in sorted(wanted):
+            entry = outbox.entry(seq)
+            if entry is None:
+                continue
+            due = entry["due_at"]
+            updated = entry["updated_at"]
+            rows.append(
+                DeliveryRow(
+                    id=delivery_id(outbox.id, seq),
+                    outbox_id=outbox.id,
+                    resource_id=outbox.resource_id,
+                    kind=outbox.kind,
+                    party=outbox.party,
+                    seq=seq,
+                    version=entry["version"],
+                    change=entry["change"],
+                    line_id=entry["line_id"],
+                    status=entry["status"],
+                    attempts=entry["attempts"],
+                    remote_id=outbox.remote_id,
+                    last_error=(entry["last_error"] or None) and entry["last_error"][:500],
+                    due_at=due.timestamp() if due else None,
+                    updated_at=updated.timestamp() if updated else None,
+                    head=head is not None and head["seq"] == seq,
+                )
+            )
+        return rows
+
+    # --------------------------------------------------------------- follow
+    def follow(self) -> int:
+        """Turn the planning log's next page of changes into outbox entries; returns how many were read."""
+        start = self.recorder.max_tracking_id(self.planning.name) or 0
+        notifications = self.planning.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        processing = ProcessingEvent[UUID](Tracking(self.planning.name, notifications[-1].id))
+        outboxes: dict[UUID, Outbox] = {}
+        for notification in notifications:
+            if not notification.topic.startswith("setu_planning.domain.aggregates:"):
+                continue
+            event = self.planning.mapper.to_domain_event(notification)
+            self._owe(event, outboxes)
+        processing.collect_events(*outboxes.values())
+        self._record(processing)
+        self._take_snapshots(processing)
+        if processing.events:
+            self._wake.set()
+        return len(notifications)
+
+    def _owe(self, event: Any, outboxes: dict[UUID, Outbox]) -> None:
+        """The outbox entries one resource change leads to."""
+        resource = self._resource_at(event.originator_id, event.originator_version)
+        change, line_kind, line_id = _classify(event, resource)
+        named = set(parties_named(resource.message, self.targets))
+        if change is Change.REPLACE and event.originator_version > 1:
+            before = self._resource_at(event.originator_id, event.originator_version - 1)
+            named |= set(parties_named(before.message, self.targets))
+        excluded = {getattr(event, "party", None), resource.origin}
+        for party in sorted(named, key=lambda p: p.name):
+            if party.name in excluded:
+                continue
+            outbox = outboxes.get(_outbox_key(resource.id, party.name)) or self._outbox(resource, party.name)
+            outboxes[outbox.id] = outbox
+            if not outbox.created_remotely:
+                if change is Change.CANCEL:
+                    continue  # never told of it: nothing to cancel there
+                change_here, kind_here, id_here = Change.CREATE, None, None  # the first news is the whole resource
+            else:
+                change_here, kind_here, id_here = change, line_kind, line_id
+            outbox.queue(
+                change_here, event.originator_version, actor=getattr(event, "actor", None),
+                line_kind=kind_here, line_id=id_here,
+            )  # fmt: skip
+
+    def _outbox(self, resource: PlanningResource, party: str) -> Outbox:
+        try:
+            return self.repository.get(_outbox_key(resource.id, party))
+        except Exception:  # noqa: BLE001 - AggregateNotFound: the first change owed to this party
+            return Outbox(resource_id=resource.id, kind=resource.kind.value, party=party)
+
+    def _resource_at(self, resource_id: UUID, version: int) -> PlanningResource:
+        row = self.planning.recorder.select_current(resource_id)
+        if row is not None and row.originator_version == version:
+            return self.planning.resource_from_row(row)
+        return self.planning.repository.get(resource_id, version=version)
+
+    # ----------------------------------------------------------------- send
+    def deliver_due(self, transport: Transport, *, limit: int = 100) -> int:
+        """Send the head of every outbox that is due; returns how many attempts were made."""
+        due = self.recorder.select_due(time.time(), limit)
+        if not due:
+            return 0
+        if len(due) == 1:
+            return self._deliver_head(due[0], transport)
+        with ThreadPoolExecutor(min(SENDERS, len(due)), thread_name_prefix="setu-deliver") as pool:
+            return sum(pool.map(lambda outbox: self._deliver_head(outbox, transport), due))
+
+    def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
+        outbox: Outbox = self.repository.get(outbox_id)
+        now = datetime.now(UTC)
+        entry = outbox.due(now)
+        if entry is None:
+            return 0
+        try:
+            change = self._outbound(outbox, entry)
+        except SetuError as error:
+            outcome = Outcome.refused(f"cannot build the change: {error}")
+        else:
+            try:
+                outcome = transport.send(change)
+            except Exception as error:  # noqa: BLE001 - a transport bug must not stop delivery of others
+                log.exception("delivery %s to %s failed unexpectedly", entry["seq"], outbox.party)
+                outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
+        self._record_outcome(outbox_id, entry["seq"], outcome)
+        return 1
+
+    def _outbound(self, outbox: Outbox, entry: Mapping[str, Any]) -> OutboundChange:
+        resource = self._resource_at(outbox.resource_id, entry["version"])
+        line_kind = line = None
+        if entry["change"] in (Change.ADD_LINE, Change.REPLACE_LINE):
+            kind, _, line = resource.find_line(entry["line_id"])
+            line_kind = kind
+        elif entry["line_kind"]:
+            line_kind = LineKind(entry["line_kind"])
+        return OutboundChange(
+            party=outbox.party,
+            kind=outbox.kind,
+            change=Change(entry["change"]),
+            remote_id=outbox.remote_id,
+            message=resource.message,
+            line_kind=line_kind,
+            line_id=entry["line_id"],
+            line=line,
+            actor=entry["actor"],
+        )
+
+    def _record_outcome(self, outbox_id: UUID, seq: int, outcome: Outcome) -> None:
+        """Save what came of an attempt; the follower may have queued meanwhile, so reload on conflict."""
+        for _ in range(30):
+            outbox: Outbox = self.repository.get(outbox_id)
+            now = datetime.now(UTC)
+            try:
+                if outcome.delivered:
+                    outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
+                elif outcome.retryable:
+                    attempts = outbox.head["attempts"] + 1 if outbox.head else 1
+                    retry_at = now + timedelta(seconds=self.backoff.delay(attempts, outcome.retry_after))
+                    outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
+                else:
+                    outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)
+            except NotTheHead:
+                return  # an operator skipped it meanwhile
+            try:
+                self.save(outbox)
+                return
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.01))
+        raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
+
+    # ------------------------------------------------------- run & operate
+    def run_once(self, transport: Transport) -> int:
+        """Follow the log to its end, then send everything due once; returns the work done."""
+        work = 0
+        while read := self.follow():
+            work += read
+        return work + self.deliver_due(transport)
+
+    def wake(self) -> None:
+        """Something changed locally: look now rather than at the next poll."""
+        self._wake.set()
+
+    def wait(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+    def deliveries(
+        self, *, resource_id: UUID | None = None, party: str | None = None, failed: bool = False, limit: int = 1000
+    ) -> list[DeliveryRow]:
+        """Deliveries, optionally of one resource, to one party, or only the failed ones."""
+        return self.recorder.select_deliveries(
+            resource_id=resource_id, party=party, status=Status.FAILED.value if failed else None, limit=limit
+        )
+
+    def delivery(self, delivery_id_: UUID | str) -> DeliveryRow:
+        row = self.recorder.select_delivery(_as_uuid(delivery_id_))
+        if row is None:
+            raise DeliveryNotFound(f"no delivery with id {delivery_id_}")
+        return row
+
+    def retry(self, delivery_id_: UUID | str, *, by: str | None = None) -> DeliveryRow:
+        """An operator sends a failed delivery again now; the changes behind it follow."""
+        return self._operate(delivery_id_, lambda outbox, seq: outbox.retry(seq, by=by))
+
+    def skip(self, delivery_id_: UUID | str, *, by: str | None = None) -> DeliveryRow:
+        """An operator gives up on a delivery; the changes behind it get their turn."""
+        return self._operate(delivery_id_, lambda outbox, seq: outbox.skip(seq, by=by))
+
+    def _operate(self, delivery_id_: UUID | str, command: Any) -> DeliveryRow:
+        row = self.delivery(delivery_id_)
+        if row.status in {s.value for s in FINISHED}:
+            raise DeliveryNotOpen(f"delivery {row.id} is already {row.status}")
+        outbox: Outbox = self.repository.get(row.outbox_id)
+        try:
+            command(outbox, row.seq)
+        except NotTheHead as error:
+            raise DeliveryNotOpen(str(error)) from None
+        self.save(outbox)
+        self.wake()
+        return self.delivery(row.id)
+
+
+class DeliveryNotFound(SetuError):
+    code = "SETU-NOT-FOUND"
+
+
+class DeliveryNotOpen(SetuError):
+    """Only the next delivery of an outbox can be retried or skipped, and not once it is done."""
+
+    code = "SETU-DELIVERY-NOT-OPEN"
+
+
+def _as_uuid(value: UUID | str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value)
+    except ValueError:
+        raise DeliveryNotFound(f"no delivery with id {value!r}") from None
+
+
+def _outbox_key(resource_id: UUID, party: str) -> UUID:
+    return Outbox.create_id(resource_id, "", party)
+
+
+def _classify(event: Any, resource: PlanningResource) -> tuple[Change, str | None, str | None]:
+    name = type(event).__name__
+    if name == "Submitted":
+        return Change.CREATE, None, None
+    if name == "Replaced":
+        return Change.REPLACE, None, None
+    if name == "LineAdded":
+        return Change.ADD_LINE, event.line_kind, event.line["lineId"]["value"]
+    if name == "LineReplaced":
+        return Change.REPLACE_LINE, None, event.line_id
+    if name == "LineRemoved":
+        return Change.REMOVE_LINE, None, event.line_id
+    if name == "Cancelled":
+        return Change.CANCEL, None, None
+    raise ValueError(f"no outbound change for {name}")
+
+
+@dataclass
+class DeliveryWorker:
+    """Runs delivery for a store in a background thread, whenever this process holds the store's lock."""
+
+    delivery: DeliveryApplication
+    transport: Transport
+    poll_seconds: float = 0.5
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> DeliveryWorker:
+        self._thread = threading.Thread(target=self._run, name="setu-delivery", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.delivery.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        lock = DeliveryLock(self.delivery.planning)
+        while not self._stop.is_set():
+            try:
+                if not lock.try_acquire():
+                    self._stop.wait(self.poll_seconds)
+                    continue
+                while not self._stop.is_set() and lock.still_held():
+                    if self.delivery.run_once(self.transport) == 0:
+                        self.delivery.wait(self.poll_seconds)
+            except Exception:  # noqa: BLE001 - keep delivering; the store or a counterparty may recover
+                log.exception("delivery worker error; retrying")
+                self._stop.wait(self.poll_seconds)
+        lock.release()
