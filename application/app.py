@@ -234,7 +234,11 @@ class PlanningApplication(Application[UUID]):
         return self.mapper.cipher.encrypt(value) if self.mapper.cipher else value
 
     def _unseal(self, value: bytes) -> bytes:
-        return self.mapper.cipher.decrypt(value) if self.mapper.cipher else value
+        if not self.mapper.cipher:
+            return value
+        from .rekey import plain  # a store written before encryption holds its secret in clear
+
+        return plain(self.mapper.cipher, value)
 
     def rebuild_read_models(self) -> int:
         """Derive every read model anew from the event log; returns the number of events read."""

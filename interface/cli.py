@@ -69,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--db", help=db_help)
     _add_token_parser(commands)
     _add_delivery_parsers(commands, db_help)
+
+    key = commands.add_parser("key", help="encryption keys for personal data at rest")
+    key_actions = key.add_subparsers(dest="key_command", required=True)
+    key_actions.add_parser("create", help="print a new random AES-256 key for SETU_PLANNING_CIPHER_KEY")
+    rekey = commands.add_parser(
+        "rekey", help="re-encrypt everything stored under SETU_PLANNING_CIPHER_KEY (ends a key rotation)"
+    )
+    rekey.add_argument("--db", help=db_help)
+
+    rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
+    rebuild.add_argument("--db", help=db_help)
     return parser
 
 
@@ -85,6 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_token_command(args)
     if args.command == "deliver":
         return deliver(args)
+    if args.command == "key":
+        from setu_planning.application.encryption import create_key
+
+        print(create_key())
+        return 0
+    if args.command == "rekey":
+        return rekey_store(args.db)
+    if args.command == "rebuild":
+        return rebuild_read_models(args.db)
     if args.command == "deliveries":
         return deliveries(args)
     if args.command == "serve":
@@ -136,6 +156,44 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     run(options)
+    return 0
+
+
+def rekey_store(db: str | None) -> int:
+    """Re-encrypt a store under the current key, so old keys can be dropped."""
+    from setu_planning.application.delivery import DeliveryApplication
+    from setu_planning.application.rekey import rekey
+
+    planning = _open(database_url(db), must_exist=True)
+    if planning is None:
+        return 2
+    delivery = DeliveryApplication(planning)
+    try:
+        changed = rekey(planning, delivery)
+    except ValueError as error:
+        print(f"setu-planning: {error}", file=sys.stderr)
+        return 1
+    finally:
+        delivery.close()
+        planning.close()
+    print(f"re-encrypted {changed} stored values under the current key")
+    return 0
+
+
+def rebuild_read_models(db: str | None) -> int:
+    """Derive the read models (current state, look-ups, timestamps) anew from the event log."""
+    import time
+
+    planning = _open(database_url(db), must_exist=True)
+    if planning is None:
+        return 2
+    try:
+        started = time.perf_counter()
+        events = planning.rebuild_read_models()
+        seconds = time.perf_counter() - started
+    finally:
+        planning.close()
+    print(f"rebuilt the read models from {events} events in {seconds:.1f} s ({events / max(seconds, 1e-9):,.0f} events/s)")
     return 0
 
 
