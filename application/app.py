@@ -85,9 +85,12 @@ def _versions_text(expected: Expected) -> str:
 SNAPSHOT_INTERVAL = 100
 """Take a snapshot every this many events, so rebuilding any past version reads at most this many."""
 
-COMMAND_ATTEMPTS = 30
+COMMAND_ATTEMPTS = 100
 """A command that lost a race (another writer saved first) is re-run from fresh state,
-after a short random pause that grows with each attempt, so racing writers spread out."""
+after a random pause whose ceiling doubles with each attempt (up to RETRY_PAUSE_CAP), so
+racing writers spread out; many writers on one hot resource all get their turn."""
+
+RETRY_PAUSE_CAP = 0.05
 
 INDEX_SECRET = "index-secret"
 """Name of the store's secret keying the digests of look-up keys (see :mod:`.readmodels`)."""
@@ -174,6 +177,9 @@ class PlanningApplication(Application[UUID]):
             )
         return recorder
 
+    def construct_snapshot_store(self) -> Any:
+        return with_schema_lock(self.factory, super().construct_snapshot_store)
+
     def service(self, kind: MessageKind | str) -> ResourceService:
         """The service for one message kind (``PlanningRequest`` etc.)."""
         return {
@@ -256,12 +262,23 @@ class PlanningApplication(Application[UUID]):
             except IntegrityError:
                 if attempt == COMMAND_ATTEMPTS:
                     raise
-                time.sleep(random.uniform(0, 0.002 * attempt))
+                time.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.0005 * 2 ** min(attempt, 10))))
         raise AssertionError("unreachable")
 
 
 class _Counter:
     count = 0
+
+
+def with_schema_lock(factory: Any, create: Callable[[], T]) -> T:
+    """Run ``create`` (which creates tables) under PostgreSQL's schema lock; as is elsewhere."""
+    datastore = getattr(factory, "datastore", None)
+    if datastore is None or not hasattr(datastore, "schema"):
+        return create()
+    from .recorders import schema_lock
+
+    with schema_lock(datastore):
+        return create()
 
 
 def issuing_party(message: Mapping[str, Any]) -> str:

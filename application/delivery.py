@@ -253,7 +253,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             recorder = SQLiteAggregateRecorder(datastore, "setudelivery_snapshots")
             recorder.create_table()
             return self.factory.event_store(mapper=self.mapper, recorder=recorder)
-        return super().construct_snapshot_store()
+        from .app import with_schema_lock
+
+        return with_schema_lock(self.factory, super().construct_snapshot_store)
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
         rows = processing_event.saved_kwargs.setdefault("delivery_rows", [])

@@ -262,6 +262,12 @@ if PostgresProcessRecorder is not None:
             ).format(s=schema, t=table)
             self._select_sql = SQL("SELECT " + _COLUMNS + " FROM {s}.{t} WHERE ").format(s=schema, t=table)
 
+        def create_table(self) -> None:
+            from .recorders import schema_lock
+
+            with schema_lock(self.datastore):
+                super().create_table()
+
         def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
             super()._insert_events(curs, stored_events, **kwargs)
             rows = kwargs.get("delivery_rows", ())

@@ -448,6 +448,23 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 if PostgresApplicationRecorder is not None:
 
+    _SCHEMA_LOCK = 0x5E7F_5C4E_3A01
+
+    @contextmanager
+    def schema_lock(datastore: Any) -> Iterator[None]:
+        """Processes and nodes starting together on one database create its tables one at a time.
+
+        ``CREATE TABLE IF NOT EXISTS`` is not safe under concurrency in
+        PostgreSQL (two sessions can both decide to create); an advisory lock
+        makes the others wait and then find the tables there.
+        """
+        with datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
     class PostgresPlanningRecorder(PostgresApplicationRecorder, PlanningRecorder):
         """PostgreSQL: read-model tables beside the events table; group commit under one table lock."""
 
@@ -535,6 +552,10 @@ if PostgresApplicationRecorder is not None:
                 ),
             }
             self._group_commit = GroupCommit(self._write_group)
+
+        def create_table(self) -> None:
+            with schema_lock(self.datastore):
+                super().create_table()
 
         # -------------------------------------------------------------- writes
         def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

@@ -74,18 +74,21 @@ class Outbox(Aggregate):
         self.remote_id: str | None = None
         self.next_seq = 1
         self.created_remotely = False  # a create is queued or sent: later changes may follow it
-        self.entries: dict[int, dict[str, Any]] = {}  # unfinished entries, by seq
+        # Unfinished entries, oldest first. A list, not a dict by seq: the state
+        # goes through JSON in snapshots, where object keys become strings.
+        self.entries: list[dict[str, Any]] = []
         self.last_finished: dict[str, Any] | None = None
 
     # -------------------------------------------------------------- queries
     @property
     def head(self) -> dict[str, Any] | None:
         """The oldest unfinished entry: the only one that may be sent."""
-        return self.entries[min(self.entries)] if self.entries else None
+        return self.entries[0] if self.entries else None
 
     def entry(self, seq: int) -> dict[str, Any] | None:
-        if seq in self.entries:
-            return self.entries[seq]
+        for entry in self.entries:
+            if entry["seq"] == seq:
+                return entry
         if self.last_finished is not None and self.last_finished["seq"] == seq:
             return self.last_finished
         return None
@@ -149,7 +152,7 @@ class Outbox(Aggregate):
     def _queued(
         self, seq: int, change: str, version: int, actor: str | None, line_kind: str | None, line_id: str | None
     ) -> None:
-        self.entries[seq] = {
+        self.entries.append({
             "seq": seq,
             "change": change,
             "version": version,
@@ -161,7 +164,7 @@ class Outbox(Aggregate):
             "last_error": None,
             "due_at": None,
             "updated_at": None,
-        }
+        })
         self.next_seq = seq + 1
         self.created_remotely = True
 
@@ -172,26 +175,30 @@ class Outbox(Aggregate):
 
     @event("AttemptFailed")
     def _attempt_failed(self, seq: int, error: str, retry_at: datetime, at: datetime) -> None:
-        entry = self.entries[seq]
+        entry = self._unfinished(seq)
         entry.update(attempts=entry["attempts"] + 1, last_error=error, due_at=retry_at, updated_at=at)
 
     @event("Refused")
     def _refused(self, seq: int, http_status: int | None, error: str, at: datetime) -> None:
-        entry = self.entries[seq]
+        entry = self._unfinished(seq)
         entry.update(
             status=Status.FAILED.value, attempts=entry["attempts"] + 1, last_error=error, due_at=None, updated_at=at
         )
 
     @event("RetryRequested")
     def _retry_requested(self, seq: int, by: str | None) -> None:
-        self.entries[seq].update(status=Status.PENDING.value, due_at=None)
+        self._unfinished(seq).update(status=Status.PENDING.value, due_at=None)
 
     @event("Skipped")
     def _skipped(self, seq: int, by: str | None) -> None:
         self._finish(seq, Status.SKIPPED, None, attempts=0)
 
+    def _unfinished(self, seq: int) -> dict[str, Any]:
+        return next(entry for entry in self.entries if entry["seq"] == seq)
+
     def _finish(self, seq: int, status: Status, at: datetime | None, *, attempts: int) -> None:
-        entry = self.entries.pop(seq)
+        entry = self._unfinished(seq)
+        self.entries.remove(entry)
         entry.update(status=status.value, attempts=entry["attempts"] + attempts, due_at=None)
         if at is not None:
             entry["updated_at"] = at
