@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -49,7 +49,7 @@ from setu_planning.domain.errors import (
     VersionMismatch,
 )
 from setu_planning.domain.messages import LineKind, MessageKind
-from setu_planning.domain.parties import NotPermitted, Party, may_see
+from setu_planning.domain.parties import NotPermitted, Party, may_see, named_identifiers
 from setu_planning.domain.provenance import Provenance
 
 from .history import HistoryEntry, audit_trail
@@ -62,6 +62,7 @@ from .readmodels import (
     worker_key,
 )
 from .recorders import PlanningRecorder, POPOPlanningRecorder
+from .views import ViewCache
 
 T = TypeVar("T")
 
@@ -159,6 +160,7 @@ class PlanningApplication(Application[UUID]):
         super().__init__(settings)
         self.recorder: PlanningRecorder
         self._digest = KeyDigester(self._index_secret())
+        self.views = ViewCache()
         self.requests = RequestService(self, MessageKind.REQUEST)
         self.assignments = AssignmentService(self, MessageKind.ASSIGNMENT)
         self.constraints = ConstraintsService(self, MessageKind.CONSTRAINTS)
@@ -488,6 +490,32 @@ class ResourceService:
         if resource.cancelled:
             raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
         return ResourceState.of(resource)
+
+    def view(
+        self,
+        resource_id: UUID | str,
+        render: Callable[[ResourceState], T],
+        variant: Hashable,
+        *,
+        party: Party | None = None,
+    ) -> T:
+        """``render(get(resource_id))``, answered from the view cache while the resource is unchanged.
+
+        ``render`` must return something immutable (e.g. the bytes of a
+        response): the same value is handed to every caller of that version.
+        """
+        uuid = self._uuid(resource_id)
+        version = self.app.recorder.select_current_version(uuid)
+        cached = None if version is None else self.app.views.get((uuid, version, variant))
+        if cached is not None:
+            named, rendered = cached
+            if party is None or not party.identifiers.isdisjoint(named):
+                return rendered
+            raise ResourceNotFound(f"no {self.kind} with id {uuid}")
+        state = self.get(uuid, party=party)
+        rendered = render(state)
+        self.app.views.put((uuid, state.version, variant), named_identifiers(state.message), rendered)
+        return rendered
 
     def identify(self, resource_id: UUID | str, *, party: Party | None = None) -> UUID:
         """The id of a resource ``party`` may see, cancelled or not; else ``ResourceNotFound``."""

@@ -63,6 +63,10 @@ class PlanningRecorder(ApplicationRecorder):
         """The current-state row of a resource (a snapshot at its latest version), if any."""
 
     @abstractmethod
+    def select_current_version(self, resource_id: UUID) -> int | None:
+        """The version of a resource's current-state row, without reading its state."""
+
+    @abstractmethod
     def select_current_by_lookup(self, key: str) -> list[StoredEvent]:
         """The current-state rows of the resources filed under a look-up key, oldest first."""
 
@@ -144,6 +148,11 @@ class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
     def select_current(self, resource_id: UUID) -> StoredEvent | None:
         with self._database_lock:
             return self._current.get(resource_id)
+
+    def select_current_version(self, resource_id: UUID) -> int | None:
+        with self._database_lock:
+            row = self._current.get(resource_id)
+        return None if row is None else row.originator_version
 
     def select_current_by_lookup(self, key: str) -> list[StoredEvent]:
         with self._database_lock:
@@ -328,6 +337,12 @@ class SQLitePlanningRecorder(SQLiteApplicationRecorder, PlanningRecorder):
             )
             row = c.fetchone()
         return None if row is None else StoredEvent(resource_id, row[0], row[1], row[2])
+
+    def select_current_version(self, resource_id: UUID) -> int | None:
+        with self._reading() as c:
+            c.execute(f"SELECT version FROM {self.current_table} WHERE id = ?", (resource_id.hex,))
+            row = c.fetchone()
+        return None if row is None else row[0]
 
     def select_current_by_lookup(self, key: str) -> list[StoredEvent]:
         with self._reading() as c:
@@ -528,6 +543,7 @@ if PostgresApplicationRecorder is not None:
                 "select_current": SQL("SELECT version, topic, state FROM {s}.{t} WHERE id = %s").format(
                     s=schema, t=t["current"]
                 ),
+                "select_version": SQL("SELECT version FROM {s}.{t} WHERE id = %s").format(s=schema, t=t["current"]),
                 "select_by_lookup": SQL(
                     "SELECT r.id, r.version, r.topic, r.state FROM {s}.{l} AS l "
                     "JOIN {s}.{c} AS r ON r.id = l.resource_id WHERE l.key = %s ORDER BY l.position"
@@ -615,6 +631,10 @@ if PostgresApplicationRecorder is not None:
         def select_current(self, resource_id: UUID) -> StoredEvent | None:
             row = self._fetch(self._sql["select_current"], (resource_id,), one=True)
             return None if row is None else StoredEvent(resource_id, row["version"], row["topic"], bytes(row["state"]))
+
+        def select_current_version(self, resource_id: UUID) -> int | None:
+            row = self._fetch(self._sql["select_version"], (resource_id,), one=True)
+            return None if row is None else row["version"]
 
         def select_current_by_lookup(self, key: str) -> list[StoredEvent]:
             rows = self._fetch(self._sql["select_by_lookup"], (key,), one=False)

@@ -9,6 +9,7 @@ handler turns every refusal into the SETU error object.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -18,7 +19,9 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from setu_planning.application import PlanningApplication, ResourceState
 from setu_planning.domain.aggregates import find_line
@@ -193,22 +196,34 @@ def _moment(value: str) -> datetime:
     return moment
 
 
+@functools.lru_cache(maxsize=256)
+def _format_for(accept: str) -> str:
+    """The answer's media type for an Accept header (parsed once per distinct header)."""
+    best = parse_accept_header(accept, MIMEAccept).best_match([wire.JSON, wire.XML, "text/xml"], default=wire.JSON)
+    return wire.XML if best in {wire.XML, "text/xml"} else wire.JSON
+
+
+def _asked() -> tuple[str, str | None]:
+    """(format from Accept, SETU version from setuVersionId, if named)."""
+    fmt = _format_for(request.headers.get("Accept", ""))
+    return fmt, wire.check_version(request.headers.get("setuVersionId"), required=False)
+
+
 def _encoder(resource_version: str | None = None) -> wire.Encoder:
     """Response format from Accept; SETU version from setuVersionId, else the resource's."""
-    best = request.accept_mimetypes.best_match([wire.JSON, wire.XML, "text/xml"], default=wire.JSON)
-    fmt = wire.XML if best in {wire.XML, "text/xml"} else wire.JSON
-    asked = wire.check_version(request.headers.get("setuVersionId"), required=False)
+    fmt, asked = _asked()
     return wire.Encoder(fmt, asked or resource_version or "2.0")
 
 
 def _respond(body: bytes | None, status: int, encoder: wire.Encoder | None, **headers: str) -> Response:
-    response = Response(body, status)
+    listed = [(name.replace("_", "-"), value) for name, value in headers.items()]
     if encoder is not None and body is not None:
-        response.mimetype = encoder.fmt
-        response.headers["setuVersionId"] = encoder.version
-    for name, value in headers.items():
-        response.headers[name.replace("_", "-")] = value
-    return response
+        listed.append(("setuVersionId", encoder.version))
+        return Response(body, status, listed, content_type=_CONTENT_TYPES[encoder.fmt])
+    return Response(body, status, listed)
+
+
+_CONTENT_TYPES = {wire.JSON: "application/json", wire.XML: "application/xml; charset=utf-8"}
 
 
 def _etag(state: ResourceState) -> str:
@@ -265,13 +280,22 @@ def resource_blueprint(spec: Kind) -> Blueprint:
             state = service().at_version(state.id, 1, party=_party())
         return message_response(state, 201, Location=resource_location(state))
 
+    def rendered(state: ResourceState) -> tuple[bytes, str, str]:
+        encoder = _encoder(state.setu_version)
+        return encoder.message(kind, state.message), encoder.version, _etag(state)
+
     @blueprint.get("/<resource_id>")
     def get(resource_id: str) -> Response:
-        if kind is MessageKind.CONSTRAINTS and not request.args.keys() & {"asOf", "version"}:
+        if request.args.keys() & {"asOf", "version"}:
+            return message_response(past_or_present(resource_id), 200)
+        if kind is MessageKind.CONSTRAINTS:
             worker_list = _worker_fallback(resource_id)
             if worker_list is not None:
                 return worker_list
-        return message_response(past_or_present(resource_id), 200)
+        body, version, etag = service().view(resource_id, rendered, _asked(), party=_party())
+        fmt = _asked()[0]
+        headers = [("ETag", etag), ("setuVersionId", version)]
+        return Response(body, 200, headers, content_type=_CONTENT_TYPES[fmt])
 
     @blueprint.put("/<resource_id>")
     def replace(resource_id: str) -> Response:
