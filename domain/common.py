@@ -117,6 +117,21 @@ def parse_datetime(text: str) -> dt.datetime:
     return dt.datetime.combine(day, _time_parts(match))
 
 
+_EPOCH = dt.datetime.min
+
+
+def instant(value: dt.datetime) -> dt.timedelta:
+    """The moment ``value`` stands for, as time elapsed since 0001-01-01T00:00:00 UTC.
+
+    Unlike ``astimezone(timezone.utc)``, this never overflows: 0001-01-01T00:00:00+14:00
+    lies before year 1 in UTC and 9999-12-31T23:59:59-14:00 after year 9999,
+    which no ``datetime`` can hold, but a ``timedelta`` can. A value without
+    offset is read as UTC.
+    """
+    offset = value.utcoffset() or dt.timedelta(0)
+    return (value.replace(tzinfo=None) - _EPOCH) - offset
+
+
 def seconds_of_day(value: dt.time) -> int:
     """Seconds since midnight, in UTC when the time carries an offset (modulo one day)."""
     total = value.hour * 3600 + value.minute * 60 + value.second
@@ -144,6 +159,17 @@ Date = Annotated[str, AfterValidator(_format_checker(parse_date, "date", "YYYY-M
 DateTime = Annotated[
     str, AfterValidator(_format_checker(parse_datetime, "date-time", "YYYY-MM-DDThh:mm:ss[.f][Z|±hh:mm]"))
 ]
+
+# --- text ------------------------------------------------------------------
+
+NOT_XML_CHARACTER = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character XML 1.0 cannot carry at all, not even as a character reference.
+
+C0 control characters other than tab, line feed and carriage return, lone
+surrogates (which JSON's ``\\ud800`` escapes can produce, and which no UTF-8
+output can hold either), U+FFFE and U+FFFF. Text holding one is refused on
+input (rule SETU-XML-CHARACTERS), so every stored message renders as JSON and XML.
+"""
 
 # --- enumerations ----------------------------------------------------------
 

@@ -6,7 +6,15 @@ The interface layer maps each class to an HTTP status and the SETU error object
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+MAX_REPORTED_VIOLATIONS = 20
+"""A refusal lists at most this many violations and counts the rest.
+
+A hostile body can break a rule thousands of times (20,000 empty lines);
+listing every violation would make the answer as costly as the attack.
+"""
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,31 @@ class SetuError(Exception):
 
 
 class MessageInvalid(SetuError):
-    """The message breaks the structure of the SETU JSON Schema."""
+    """The message breaks the structure of the SETU JSON Schema.
+
+    ``violations`` holds the first ``MAX_REPORTED_VIOLATIONS`` violations,
+    ``more_violations`` how many more there were; the description ends with
+    ``… and 19,980 more violations`` when some were left out.
+    """
 
     code = "SETU-INVALID-MESSAGE"
 
-    def __init__(self, violations: list[Violation]):
-        if not violations:
+    def __init__(self, violations: Iterable[Violation], more_violations: int = 0):
+        """``more_violations``: violations known to exist beyond those given (not built, to save work)."""
+        found = list(violations)
+        if not found:
             raise ValueError("MessageInvalid needs at least one violation")
-        self.violations = list(violations)
-        super().__init__("; ".join(str(v) for v in self.violations))
+        self.violations = found[:MAX_REPORTED_VIOLATIONS]
+        self.more_violations = more_violations + len(found) - len(self.violations)
+        super().__init__(_describe(self.violations, self.more_violations))
+
+
+def _describe(violations: list[Violation], more: int) -> str:
+    """The violations in one line; lone surrogates (a JSON key may hold one) escaped, so it encodes as UTF-8."""
+    text = "; ".join(str(v) for v in violations)
+    if more:
+        text += f"; … and {more:,} more violation{'s' if more > 1 else ''}"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class BusinessRuleViolated(MessageInvalid):

@@ -13,17 +13,20 @@ Schematron: it is not enforced; a received ``actionCode`` is kept as sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
 from .common import (
+    NOT_XML_CHARACTER,
     PeriodicBreak,
     PeriodicPlanningLineBase,
     PositionPeriod,
     SingleBreak,
     SinglePlanningLineBase,
+    instant,
     parse_date,
     parse_datetime,
     parse_time,
@@ -35,7 +38,11 @@ from .planning_constraints import PeriodicAvailabilityLine, PlanningConstraintsM
 from .planning_request import PlanningRequestMessage
 
 LINE_ID_UNIQUE = "SETU-LINE-ID-UNIQUE"
+LINE_ID_ADDRESSABLE = "SETU-LINE-ID-ADDRESSABLE"
 END_AFTER_START = "SETU-END-AFTER-START"
+XML_CHARACTERS = "SETU-XML-CHARACTERS"
+
+LINE_FIELDS = ("periodicPlanningLine", "singlePlanningLine", "periodicAvailabilityLine", "singleAvailabilityLine")
 
 PlanningMessage = PlanningRequestMessage | PlanningAssignmentMessage
 
@@ -47,7 +54,7 @@ def _at(*parts: object) -> str:
 def _lines(message: BaseModel) -> list[tuple[str, BaseModel]]:
     """(path, line) for every line of a message, periodic lines first."""
     found: list[tuple[str, BaseModel]] = []
-    for field in ("periodicPlanningLine", "singlePlanningLine", "periodicAvailabilityLine", "singleAvailabilityLine"):
+    for field in LINE_FIELDS:
         for index, line in enumerate(getattr(message, field, None) or []):
             found.append((_at(field, index), line))
     return found
@@ -200,6 +207,87 @@ def position_period_ends_after_start(message: BaseModel) -> list[Violation]:
 # --- rules on one line -------------------------------------------------------
 
 
+def _texts(value: Any, path: str, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(path, text) for every string in a model, its sub-models and lists (elements in ``skip`` left out)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            if name not in skip:
+                yield from _texts(getattr(value, name), _at(path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, _at(path, index))
+
+
+def text_holds_only_xml_characters(
+    message_or_line: BaseModel, path: str = "", skip: tuple[str, ...] = ()
+) -> list[Violation]:
+    """SETU-XML-CHARACTERS: no text holds a character XML 1.0 cannot carry.
+
+    A message is served in JSON or XML as the reader asks, so what cannot be
+    written as XML (control characters such as U+0001, lone surrogates) may
+    not be stored. One search per text keeps the cost linear.
+    """
+    found = []
+    for where, text in _texts(message_or_line, path, skip):
+        bad = NOT_XML_CHARACTER.search(text)
+        if bad:
+            found.append(
+                Violation(
+                    where,
+                    XML_CHARACTERS,
+                    f"text holds U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry "
+                    "(control characters other than tab, line feed and carriage return, lone surrogates, "
+                    "U+FFFE, U+FFFF); every message must be readable in JSON and XML",
+                )
+            )
+    return found
+
+
+# --- rules on one line -------------------------------------------------------
+
+
+_NOT_IN_A_PATH_SEGMENT = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
+
+
+def _unaddressable(value: str) -> str | None:
+    """Why ``value`` cannot be one URL path segment, or None when it can."""
+    if value == "":
+        return "is empty"
+    if value in (".", ".."):
+        return f"is {value!r}, a relative path segment that URLs resolve away"
+    bad = _NOT_IN_A_PATH_SEGMENT.search(value)
+    if bad is None:
+        return None
+    if bad.group() in "/\\":
+        separator = "a slash" if bad.group() == "/" else "a backslash"
+        return f"holds {separator}, which servers and proxies take for a path separator even when sent encoded"
+    return f"holds the control character U+{ord(bad.group()):04X}, which servers and proxies refuse in a URL"
+
+
+def line_id_is_addressable(line: BaseModel, path: str = "") -> list[Violation]:
+    """SETU-LINE-ID-ADDRESSABLE: a lineId value can be one URL path segment.
+
+    A line is read, replaced and removed at ``…/lines/{lineId}``. An id that is
+    empty, ``.`` or ``..``, or holds ``/``, ``\\`` or a control character would
+    be stored but unreachable: WSGI servers decode ``%2F`` before routing and
+    reverse proxies decode or refuse it (Apache answers 404 by default).
+    """
+    reason = _unaddressable(line.lineId.value)  # type: ignore[attr-defined]
+    if reason is None:
+        return []
+    return [
+        Violation(
+            _at(path, "lineId", "value"),
+            LINE_ID_ADDRESSABLE,
+            f"lineId value {reason}; a line is addressed as …/lines/{{lineId}}, so it could never be reached",
+        )
+    ]
+
+
+
+
 def br_283_exception_availability_line_references_periodic_line(
     line: SingleAvailabilityLine, path: str = ""
 ) -> list[Violation]:
@@ -300,9 +388,12 @@ def _same_zone(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.da
 
 
 def datetime_ends_after_start(start: str, end: str) -> bool:
-    """True when date-time ``end`` lies strictly after ``start`` (offsets honoured)."""
+    """True when date-time ``end`` lies strictly after ``start`` (offsets honoured).
+
+    Compared as ``instant``s, which cannot overflow at year 1 or 9999 with offsets up to ±23:59.
+    """
     first, last = _same_zone(parse_datetime(start), parse_datetime(end))
-    return last > first
+    return instant(last) > instant(first)
 
 
 def time_span_is_empty(start: str, end: str) -> bool:
@@ -374,6 +465,8 @@ def line_rules(line: BaseModel, path: str = "") -> list[Violation]:
         found += br_283_exception_availability_line_references_periodic_line(line, path)
         found += br_284_occasional_availability_line_has_no_reference(line, path)
     found += line_ends_after_start(line, path)
+    found += line_id_is_addressable(line, path)
+    found += text_holds_only_xml_characters(line, path)
     return found
 
 
@@ -391,6 +484,7 @@ def message_rules(message: BaseModel) -> list[Violation]:
     if isinstance(message, PlanningAssignmentMessage):
         found += br_293_assigned_worker_has_worker_id(message)
     found += position_period_ends_after_start(message)
+    found += text_holds_only_xml_characters(message, skip=LINE_FIELDS)  # lines: in line_rules
     for path, line in _lines(message):
         found += line_rules(line, path)
     found += line_ids_are_unique(message)

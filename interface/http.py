@@ -100,6 +100,7 @@ def create_app(
     app.extensions["setu_planning"] = application
     app.extensions["setu_planning_authenticator"] = Authenticator(parties) if parties is not None else None
     app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False  # a path with // is not ours: 404, not a redirect to another resource
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
     app.before_request(_authenticate)
@@ -452,7 +453,7 @@ def _error(status: int, code: str, description: str) -> Response:
     if encoder.fmt == wire.XML:
         body = wire.xml_codec.render_error_xml(code, description)
     else:
-        body = json.dumps({"code": code, "description": description}, ensure_ascii=False).encode()
+        body = json.dumps({"code": code, "description": description}, ensure_ascii=False).encode("utf-8", "backslashreplace")
     response = Response(body, status, mimetype=encoder.fmt)
     return response
 

@@ -7,6 +7,7 @@ application only ever sees SETU 2.0 JSON dicts.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,25 +62,147 @@ def check_version(value: str | None, *, required: bool) -> str | None:
 
 
 def body_format(content_type: str | None) -> str:
-    """JSON or XML, from a Content-Type header; anything else is refused."""
+    """JSON or XML, from a Content-Type header; anything else is refused.
+
+    A ``charset`` parameter other than UTF-8 is refused too (``check_charset``).
+    """
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media == JSON or (media.startswith("application/") and media.endswith("+json")):
-        return JSON
-    if media in _XML_TYPES or (media.startswith("application/") and media.endswith("+xml")):
-        return XML
-    raise UnsupportedMediaType(
-        f"Content-Type {content_type or '(none)'!r} is not supported: "
-        "send application/json or application/xml"
-    )
+        fmt = JSON
+    elif media in _XML_TYPES or (media.startswith("application/") and media.endswith("+xml")):
+        fmt = XML
+    else:
+        raise UnsupportedMediaType(
+            f"Content-Type {_shown(content_type or '(none)')} is not supported: "
+            "send application/json or application/xml"
+        )
+    check_charset(content_type or "", fmt)
+    return fmt
+
+
+_WHY_UTF8 = {
+    JSON: "JSON is exchanged in UTF-8 only (RFC 8259)",
+    XML: "SETU XML is accepted in UTF-8 only, the encoding of every official example",
+}
+
+
+def check_charset(content_type: str, fmt: str) -> None:
+    """Refuse a Content-Type whose ``charset`` parameter names anything but UTF-8.
+
+    Case-insensitive, quotes allowed (``charset="UTF-8"``, ``'utf-8'``); no charset means
+    UTF-8. For JSON, RFC 8259 allows nothing else. For XML we accept UTF-8
+    only as well, so a charset parameter can never contradict the document:
+    a document declaring another encoding is refused by the XML codec.
+    """
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset":
+            continue
+        charset = value.strip()
+        if len(charset) >= 2 and charset[0] == charset[-1] and charset[0] in "\"'":
+            charset = charset[1:-1].strip()
+        if charset.lower() != "utf-8":
+            raise UnsupportedMediaType(
+                f"Content-Type charset {_shown(charset)} is not supported: {_WHY_UTF8[fmt]}; "
+                "send charset=utf-8 or no charset"
+            )
+
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of JSON objects and arrays accepted (SETU 1.0, the deepest, needs 10)."""
+
+_UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff")  # also the start of the UTF-32 marks
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut short: hostile input can be a megabyte long."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _json_text(body: bytes) -> str:
+    """The body as text: UTF-8 only (RFC 8259); a UTF-8 byte order mark is tolerated and dropped."""
+    if body.startswith(_UTF16_OR_32_BOMS) or b"\x00" in body:
+        raise MalformedBody(
+            "the body is not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL bytes): "
+            "JSON is exchanged in UTF-8 only (RFC 8259)"
+        )
+    try:
+        return body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise MalformedBody(
+            f"the body is not valid UTF-8: byte 0x{body[error.start]:02x} at offset {error.start}"
+        ) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: parsers disagree on which duplicate wins."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise MalformedBody(
+                    f"the body is ambiguous JSON: key {_shown(key)} occurs twice in one object"
+                )
+            seen.add(key)
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedBody(f"the body is not JSON: {name} is not a JSON number (RFC 8259)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedBody(f"the JSON number {_shown(text)} is too large for a number (it overflows to infinity)")
+    return value
+
+
+_MAX_INTEGER_DIGITS = 4300  # Python's own limit on int() of a text (sys.get_int_max_str_digits)
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INTEGER_DIGITS:
+        raise MalformedBody(
+            f"the JSON number {_shown(text)} has more than {_MAX_INTEGER_DIGITS:,} digits; no SETU number does"
+        )
+    return int(text)
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH, without recursion (later steps recurse)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise MalformedBody(
+                f"the body nests JSON objects and arrays more than {MAX_JSON_DEPTH} deep; no SETU message does"
+            )
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 def _json_object(body: bytes) -> Any:
+    """Strict JSON: UTF-8, unique keys, finite numbers, bounded nesting. Else ``MalformedBody``."""
+    text = _json_text(body)
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        data = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except ValueError as error:  # JSONDecodeError
         raise MalformedBody(f"the body is not well-formed JSON: {error}") from None
     except RecursionError:
-        raise MalformedBody("the body nests JSON deeper than any SETU message") from None
+        raise MalformedBody(
+            f"the body nests JSON objects and arrays more than {MAX_JSON_DEPTH} deep; no SETU message does"
+        ) from None
+    if isinstance(data, (dict, list)):
+        _check_depth(data)
+    return data
 
 
 def _xml_error(error: xml_codec.XmlInvalid) -> MessageInvalid:

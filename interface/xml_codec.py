@@ -22,7 +22,12 @@ How the XML maps (read from the official XSDs, see ``xml_tables``):
   accepts the message root holding exactly one line and nothing else.
 
 Parsing never loads a DTD: any DOCTYPE, entity declaration or external
-reference is refused (defusedxml, ``forbid_dtd``). The codec checks
+reference is refused (defusedxml, ``forbid_dtd``). Documents are read as
+UTF-8 only (a declaration naming another encoding, or UTF-16/32 bytes, are
+refused), elements may nest at most ``MAX_XML_DEPTH`` deep (checked while
+parsing, so no step after it can recurse without bound), and comments,
+processing instructions and CDATA sections are read as XML says (comments
+and PIs dropped, CDATA as text). The codec checks
 well-formedness, names, namespaces, cardinality and simple types; required
 elements and enumerations are left to the JSON Schema/model validation that
 runs on the resulting dict anyway.
@@ -34,11 +39,13 @@ import math
 import re
 from decimal import Decimal
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 from lxml import etree
+
+from setu_planning.domain.common import NOT_XML_CHARACTER
 
 from . import versions
 from .xml_tables import NAMESPACES, TREES
@@ -48,8 +55,17 @@ _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-# Characters XML 1.0 cannot carry at all.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = NOT_XML_CHARACTER  # characters XML 1.0 cannot carry at all
+
+MAX_XML_DEPTH = 32
+"""Deepest element nesting accepted; the deepest SETU element (v1.0 competencyIds/item/value) is 9 deep."""
+
+_UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff")  # also the start of the UTF-32 marks
+_SPACE = rb"[ \t\r\n]"
+_DECLARED_ENCODING = re.compile(
+    rb"(?:\xef\xbb\xbf)?<\?xml" + _SPACE + rb"+version" + _SPACE + rb"*=" + _SPACE + rb"*(?:\"[^\"]*\"|'[^']*')"
+    + _SPACE + rb"+encoding" + _SPACE + rb"*=" + _SPACE + rb"*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')"
+)
 
 
 class XmlInvalid(Exception):
@@ -105,17 +121,65 @@ def _join(path: str, name: str) -> str:
 # --- parsing ----------------------------------------------------------------
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut short: hostile input can be a megabyte long."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _check_encoding(body: bytes) -> None:
+    """SETU XML is read as UTF-8 only: refuse UTF-16/32 bytes and a declaration naming another encoding.
+
+    Accepting only UTF-8 means a Content-Type charset (which must be utf-8,
+    see ``wire.check_charset``) can never contradict the document, and a
+    declaration such as ``encoding="UTF-16"`` over UTF-8 bytes (a .NET
+    StringWriter habit) gets a clear answer.
+    """
+    if body.startswith(_UTF16_OR_32_BOMS) or b"\x00" in body:
+        raise XmlInvalid("", "the document is not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL bytes): SETU XML is accepted in UTF-8 only")
+    declared = _DECLARED_ENCODING.match(body)
+    if declared:
+        encoding = (declared["dq"] if declared["dq"] is not None else declared["sq"]).decode("ascii", "replace")
+        if encoding.strip().lower() != "utf-8":
+            raise XmlInvalid("", f"the XML declaration names encoding {_shown(encoding)}: SETU XML is accepted in UTF-8 only")
+
+
+class _DepthLimitedBuilder(TreeBuilder):
+    """A TreeBuilder that refuses elements nested deeper than MAX_XML_DEPTH, as they open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+
+    def start(self, tag: str, attrs: dict) -> Element:
+        self._depth += 1
+        if self._depth > MAX_XML_DEPTH:
+            raise XmlInvalid("", f"elements nest more than {MAX_XML_DEPTH} deep; no SETU message does")
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> Element:
+        self._depth -= 1
+        return super().end(tag)
+
+
 def _parse_document(body: bytes | str) -> Element:
     if isinstance(body, str):
         body = body.encode("utf-8")
     if not body or not body.strip():
         raise XmlInvalid("", "empty body: expected an XML document")
+    _check_encoding(body)
+    # encoding="utf-8" overrides whatever the document declares; _check_encoding made them agree.
+    parser = safe_et.DefusedXMLParser(
+        target=_DepthLimitedBuilder(), encoding="utf-8", forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        return safe_et.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(body)
+        return parser.close()
     except DefusedXmlException as exc:
         raise XmlInvalid("", f"DTDs, entity declarations and external references are not allowed ({type(exc).__name__})") from exc
     except ParseError as exc:
         raise XmlInvalid("", f"not well-formed XML: {exc}") from exc
+    except LookupError as exc:  # an encoding Python does not know; _check_encoding should have refused it
+        raise XmlInvalid("", f"unknown encoding: {exc}") from exc
 
 
 def _describe_namespace(namespace: str | None) -> str:
@@ -191,17 +255,26 @@ def _leaf(elem: Element, kind: str, path: str) -> Any:
     token = text.strip()
     if kind == "boolean":
         if token not in _BOOLEANS:
-            raise XmlInvalid(path, f"element '{name}' must be a boolean (true/false), got {token!r}")
+            raise XmlInvalid(path, f"element '{name}' must be a boolean (true/false), got {_shown(token)}")
         return _BOOLEANS[token]
     if kind == "integer":
         if not _INTEGER.fullmatch(token):
-            raise XmlInvalid(path, f"element '{name}' must be an integer, got {token!r}")
-        return int(token)
+            raise XmlInvalid(path, f"element '{name}' must be an integer, got {_shown(token)}")
+        return _int(token, name, path)
     if kind == "decimal":
         if not _DECIMAL.fullmatch(token):
-            raise XmlInvalid(path, f"element '{name}' must be a decimal number, got {token!r}")
-        return int(token) if "." not in token else float(token)
+            raise XmlInvalid(path, f"element '{name}' must be a decimal number, got {_shown(token)}")
+        return _int(token, name, path) if "." not in token else float(token)
     return token  # date, time, dateTime: whitespace-collapsed text, kept as received
+
+
+_MAX_INTEGER_DIGITS = 4300  # Python's own limit on int() of a text (sys.get_int_max_str_digits)
+
+
+def _int(token: str, name: str, path: str) -> int:
+    if len(token.lstrip("+-")) > _MAX_INTEGER_DIGITS:
+        raise XmlInvalid(path, f"element '{name}' holds a number of more than {_MAX_INTEGER_DIGITS:,} digits")
+    return int(token)
 
 
 def parse_xml(body: bytes, message_name: str, version: str) -> dict:
@@ -247,6 +320,8 @@ def _text(value: Any, kind: str, path: str) -> str:
             raise XmlRenderError(path, f"expected a boolean, got {value!r}")
         return "true" if value else "false"
     if kind == "integer":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema 2020-12 counts 2.0 as an integer; xs:integer writes 2
         if isinstance(value, bool) or not isinstance(value, int):
             raise XmlRenderError(path, f"expected an integer, got {value!r}")
         return str(value)

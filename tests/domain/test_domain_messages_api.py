@@ -17,7 +17,7 @@ from setu_planning.domain.messages import (
     validate_message,
     validate_structure,
 )
-from setu_planning.domain.errors import BusinessRuleViolated, MessageInvalid
+from setu_planning.domain.errors import MAX_REPORTED_VIOLATIONS, BusinessRuleViolated, MessageInvalid, Violation
 from setu_planning.domain.planning_assignment import AssignedSinglePlanningLine, PlanningAssignmentMessage
 from setu_planning.domain.planning_constraints import PeriodicAvailabilityLine
 from setu_planning.domain.planning_request import PlanningRequestMessage, RequestedPeriodicPlanningLine
@@ -119,3 +119,69 @@ def test_wrong_type_errors_speak_json_not_python_class_names():
     reasons = {v.element: v.reason for v in refused.value.violations}
     assert reasons["documentId"] == "must be a JSON object"
     assert reasons["worker/workerId"] == "must be a JSON array"
+
+
+# --- hostile input: a bounded refusal -------------------------------------------------------
+
+
+def test_twenty_thousand_empty_lines_give_a_bounded_refusal_counting_the_rest():
+    # Each empty line misses lineId, planningPeriod and positionQuantity; the message misses
+    # documentId, customer and positionProfile: 60,003 violations, 20 reported.
+    with pytest.raises(MessageInvalid) as error:
+        validate_message(MessageKind.REQUEST, {"periodicPlanningLine": [{}] * 20_000})
+    refusal = error.value
+    assert not isinstance(refusal, BusinessRuleViolated)
+    assert len(refusal.violations) == MAX_REPORTED_VIOLATIONS == 20
+    assert refusal.more_violations == 60_003 - 20
+    assert refusal.description.endswith("; … and 59,983 more violations")
+    assert refusal.description.count("[schema:required]") == 20
+    assert {v.rule for v in refusal.violations} == {"schema:required"}
+    assert refusal.violations[3:6] == [
+        Violation("periodicPlanningLine/0/lineId", "schema:required", "required element is missing"),
+        Violation("periodicPlanningLine/0/planningPeriod", "schema:required", "required element is missing"),
+        Violation("periodicPlanningLine/0/positionQuantity", "schema:required", "required element is missing"),
+    ]
+
+
+def test_many_broken_business_rules_give_a_bounded_refusal(request_json):
+    line = request_json["periodicPlanningLine"][0]
+    request_json["periodicPlanningLine"] = [line] * 1_000  # the same lineId 1,000 times
+    with pytest.raises(BusinessRuleViolated) as error:
+        validate_message(MessageKind.REQUEST, request_json)
+    assert len(error.value.violations) == MAX_REPORTED_VIOLATIONS
+    assert error.value.more_violations == 999 - MAX_REPORTED_VIOLATIONS
+    assert error.value.description.endswith("… and 979 more violations")
+
+
+def test_a_refusal_within_the_bound_lists_everything_and_no_more(constraints_json):
+    del constraints_json["periodicAvailabilityLine"], constraints_json["singleAvailabilityLine"]
+    with pytest.raises(BusinessRuleViolated) as error:
+        validate_message(MessageKind.CONSTRAINTS, constraints_json)
+    assert error.value.more_violations == 0
+    assert "more violation" not in error.value.description
+
+
+def test_one_violation_beyond_the_bound_is_counted_in_the_singular():
+    refusal = MessageInvalid([Violation(f"requestComments/{i}", "schema:type", "must be a string") for i in range(21)])
+    assert refusal.more_violations == 1
+    assert refusal.description.endswith("; … and 1 more violation")
+
+
+def test_the_same_violation_twice_is_reported_once(request_json):
+    # Two pydantic errors, one violation: the root key "positionProfile/colour" and the key
+    # "colour" inside positionProfile both read positionProfile/colour. De-duplicated linearly.
+    request_json["positionProfile/colour"] = "red"
+    request_json["positionProfile"]["colour"] = "red"
+    with pytest.raises(MessageInvalid) as error:
+        validate_structure(MessageKind.REQUEST, request_json)
+    assert [(v.element, v.rule) for v in error.value.violations] == [
+        ("positionProfile/colour", "schema:additionalProperties")
+    ]
+    assert error.value.more_violations == 0
+
+
+def test_a_description_always_encodes_as_utf8():
+    # A JSON key may hold a lone surrogate (from a \ud800 escape); the description echoes paths.
+    refusal = MessageInvalid([Violation("positionProfile/\ud800", "schema:additionalProperties", "unknown")])
+    assert "\\ud800" in refusal.description
+    refusal.description.encode("utf-8")

@@ -7,11 +7,12 @@ import copy
 import pytest
 
 from setu_planning.domain import rules
-from setu_planning.domain.errors import BusinessRuleViolated, Violation
+from setu_planning.domain.errors import BusinessRuleViolated, MessageInvalid, Violation
 from setu_planning.domain.messages import (
     LineKind,
     MessageKind,
     check_replacement,
+    line_field,
     to_json,
     validate_line,
     validate_message,
@@ -353,6 +354,179 @@ def test_lines_with_distinct_line_ids_are_accepted(constraints_json):
     constraints_json["singleAvailabilityLine"].append(line)
     model = validate_message(CONSTRAINTS, constraints_json)
     assert rules.line_ids_are_unique(model) == []
+
+
+# --- SETU-LINE-ID-ADDRESSABLE ------------------------------------------------------------
+
+ADDRESSABLE = "SETU-LINE-ID-ADDRESSABLE"
+UNADDRESSABLE_IDS = ["", ".", "..", "a/b", "/", "a\\b", "a\x01b", "tab\there", "line\n", "\x7f", "c1\x85"]
+
+
+@pytest.mark.parametrize("value", UNADDRESSABLE_IDS)
+def test_line_id_that_cannot_be_a_url_path_segment_is_rejected(value, request_json):
+    request_json["singlePlanningLine"][0]["lineId"]["value"] = value
+    assert_refused_by(REQUEST, request_json, ADDRESSABLE, "singlePlanningLine/0/lineId/value")
+
+
+def test_every_line_of_a_message_is_checked_for_an_addressable_line_id(constraints_json):
+    constraints_json["periodicAvailabilityLine"][0]["lineId"]["value"] = "a/b"
+    constraints_json["singleAvailabilityLine"][0]["lineId"]["value"] = ".."
+    elements = [v.element for v in refused(CONSTRAINTS, constraints_json) if v.rule == ADDRESSABLE]
+    assert elements == ["periodicAvailabilityLine/0/lineId/value", "singleAvailabilityLine/0/lineId/value"]
+
+
+@pytest.mark.parametrize(("kind", "line_kind", "fixture"), [
+    (REQUEST, LineKind.PERIODIC, "request_json"),
+    (ASSIGNMENT, LineKind.SINGLE, "assignment_json"),
+    (CONSTRAINTS, LineKind.SINGLE, "constraints_json"),
+])
+def test_line_added_or_replaced_alone_with_an_unaddressable_line_id_is_rejected(kind, line_kind, fixture, request):
+    line = request.getfixturevalue(fixture)[line_field(kind, line_kind)][0]
+    line["lineId"]["value"] = "2024/05"
+    with pytest.raises(BusinessRuleViolated) as error:
+        validate_line(kind, line_kind, line)
+    assert [(v.element, v.rule) for v in error.value.violations] == [("lineId/value", ADDRESSABLE)]
+    assert "slash" in error.value.violations[0].reason
+
+
+@pytest.mark.parametrize("value", ["P1", "...", ".hidden", "a.b", "50%", "a b", "100%2F", "ünïcode", "x?y#z", "é" * 200])
+def test_line_id_that_is_one_url_path_segment_is_accepted(value, request_json):
+    request_json["periodicPlanningLine"][0]["lineId"]["value"] = value
+    model = validate_message(REQUEST, request_json)
+    assert rules.line_id_is_addressable(model.periodicPlanningLine[0]) == []
+
+
+def test_a_reference_to_a_line_is_not_an_address(assignment_json):
+    # Only a line's own lineId is addressed over REST; a reference merely names one.
+    reference = assignment_json["singlePlanningLine"][0]["periodicPlanningLineReference"]
+    reference["lineId"]["value"] = "a/b"
+    validate_message(ASSIGNMENT, assignment_json)
+
+
+# --- SETU-XML-CHARACTERS ---------------------------------------------------------------------
+
+XML_CHARACTERS = "SETU-XML-CHARACTERS"
+NOT_XML = ["\x00", "\x01", "\x08", "\x0b", "\x1f", "\ud800", "\udfff", "\ufffe", "\uffff"]
+
+
+@pytest.mark.parametrize("character", NOT_XML)
+def test_text_xml_cannot_carry_is_rejected_naming_the_element(character, request_json):
+    request_json["positionProfile"]["positionTitle"] = f"Picker{character}"
+    violations = refused(REQUEST, request_json)
+    assert [(v.element, v.rule) for v in violations] == [("positionProfile/positionTitle", XML_CHARACTERS)]
+    assert f"U+{ord(character):04X}" in violations[0].reason
+
+
+@pytest.mark.parametrize(
+    ("where", "element"),
+    [
+        (lambda m: m["documentId"].update(value="R\x01"), "documentId/value"),
+        (lambda m: m["customer"]["id"][0].update(value="C\x02"), "customer/id/0/value"),
+        (lambda m: m["positionProfile"]["positionLocation"].update(name="\x03"), "positionProfile/positionLocation/name"),
+        (lambda m: m["positionProfile"]["positionTask"].update(description={"value": "\x04"}), "positionProfile/positionTask/description/value"),
+        (lambda m: m.update(requestComments=["fine", "bad\x05"]), "requestComments/1"),
+        (lambda m: m["periodicPlanningLine"][0].update(planningLineName="\x06"), "periodicPlanningLine/0/planningLineName"),
+        (lambda m: m["singlePlanningLine"][0].update(planningLineName="\ud83d"), "singlePlanningLine/0/planningLineName"),
+    ],
+)
+def test_every_text_of_a_message_is_checked_for_xml_characters(where, element, request_json):
+    where(request_json)
+    assert_refused_by(REQUEST, request_json, XML_CHARACTERS, element)
+
+
+def test_a_line_alone_is_checked_for_xml_characters(constraints_json):
+    line = constraints_json["singleAvailabilityLine"][0]
+    line["availabilityComment"] = "ill\x07"
+    with pytest.raises(BusinessRuleViolated) as error:
+        validate_line(CONSTRAINTS, LineKind.SINGLE, line)
+    assert [(v.element, v.rule) for v in error.value.violations] == [("availabilityComment", XML_CHARACTERS)]
+
+
+def test_lines_of_a_message_are_checked_once_for_xml_characters(constraints_json):
+    constraints_json["periodicAvailabilityLine"][0]["availabilityComment"] = "\x07"
+    violations = [v for v in refused(CONSTRAINTS, constraints_json) if v.rule == XML_CHARACTERS]
+    assert [v.element for v in violations] == ["periodicAvailabilityLine/0/availabilityComment"]
+
+
+@pytest.mark.parametrize("text", ["tab\tline\nreturn\r", "\x7f\x85\x9f", "\ud7ff\ue000\ufffd", "😀 \U0010ffff", "<&>\"'"])
+def test_text_xml_can_carry_is_accepted(text, request_json):
+    request_json["positionProfile"]["positionTitle"] = text
+    model = validate_message(REQUEST, request_json)
+    assert rules.text_holds_only_xml_characters(model) == []
+
+
+# --- extreme dates and offsets ----------------------------------------------------------------
+
+EXTREME_DATE_TIMES = [
+    ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00-14:00"),
+    ("0001-01-01T00:00:00+23:59", "0001-01-01T00:00:00Z"),
+    ("9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59-14:00"),
+    ("9999-12-31T00:00:00Z", "9999-12-31T23:59:59.999999-23:59"),
+    ("0001-01-01T00:00:00", "9999-12-31T23:59:59"),
+    ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"),
+]
+
+
+@pytest.mark.parametrize(("start", "end"), EXTREME_DATE_TIMES)
+def test_extreme_date_times_in_order_are_accepted(start, end, request_json):
+    line = request_json["singlePlanningLine"][0]
+    line.update(startDateTime=start, endDateTime=end)
+    line.pop("breaks")
+    validate_message(REQUEST, request_json)
+
+
+@pytest.mark.parametrize(("start", "end"), EXTREME_DATE_TIMES)
+def test_extreme_date_times_in_reverse_are_rejected_by_the_rule(start, end, request_json):
+    line = request_json["singlePlanningLine"][0]
+    line.update(startDateTime=end, endDateTime=start)
+    line.pop("breaks")
+    assert_refused_by(REQUEST, request_json, END, "singlePlanningLine/0/endDateTime")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "after"),
+    [
+        ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", True),  # 0000-12-31T10:00Z in UTC
+        ("9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59Z", False),  # 10000-01-01T13:59:59Z in UTC
+        ("0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00", False),  # same clock: equal
+        ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", False),
+    ],
+)
+def test_date_times_beyond_the_utc_calendar_compare_without_overflow(start, end, after):
+    assert rules.datetime_ends_after_start(start, end) is after
+
+
+@pytest.mark.parametrize("time", ["00:00:00+14:00", "23:59:59-14:00", "00:00:00+23:59", "23:59:59.999999-23:59"])
+def test_extreme_offsets_on_clock_times_are_accepted(time, constraints_json):
+    line = constraints_json["periodicAvailabilityLine"][0]
+    line.update(startTime=time, endTime="12:00:00Z")
+    validate_message(CONSTRAINTS, constraints_json)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_position_period_at_the_ends_of_the_calendar_is_accepted(value, constraints_json):
+    constraints_json["positionProfile"] = {"positionPeriod": {"start": "0001-01-01", "end": value}}
+    validate_message(CONSTRAINTS, constraints_json)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-01T00:00:00+24:00",
+        "2024-01-01T00:00:00+99:99",
+        "2024-01-01T00:00:00-00:60",
+        "0000-01-01T00:00:00Z",
+        "10000-01-01T00:00:00Z",
+        "9999-12-32T00:00:00Z",
+        "9999-12-31T24:00:00Z",
+        "9999-12-31T23:59:60Z",
+    ],
+)
+def test_impossible_date_times_are_refused_as_a_format(value, request_json):
+    request_json["singlePlanningLine"][0]["endDateTime"] = value
+    with pytest.raises(MessageInvalid) as error:
+        validate_message(REQUEST, request_json)
+    assert [(v.element, v.rule) for v in error.value.violations] == [("singlePlanningLine/0/endDateTime", "schema:format")]
 
 
 # --- SETU-END-AFTER-START -----------------------------------------------------------------

@@ -290,11 +290,18 @@ def test_render_refuses_what_the_xsd_cannot_hold(data, element):
     assert err.value.element == element
 
 
-@pytest.mark.parametrize("value", [True, "3", 2.0])
+@pytest.mark.parametrize("value", [True, "3", 2.5])
 def test_render_refuses_non_integers(value):
     line = {"lineId": ID, "planningPeriod": "Monday", "positionQuantity": value}
     with pytest.raises(XmlRenderError, match="integer"):
         render_line_xml(line, "PlanningRequest", "periodicPlanningLine", "2.0")
+
+
+def test_render_writes_an_integral_float_as_an_integer():
+    # The models accept 2.0 for an integer (JSON Schema 2020-12), so rendering must too.
+    line = {"lineId": ID, "planningPeriod": "Monday", "positionQuantity": 2.0}
+    xml = render_line_xml(line, "PlanningRequest", "periodicPlanningLine", "2.0")
+    assert parse_line_xml(xml, "PlanningRequest", "periodicPlanningLine", "2.0")["positionQuantity"] == 2
 
 
 def test_error_document():
