@@ -27,9 +27,12 @@ test: $(VENV)/.test-installed
 serve: $(VENV)/.serve-installed
 	$(BIN)/setu-planning serve $(SERVE_ARGS)
 
+# make bench: every figure of docs/performance.md in one run (about 8 minutes), printed as a
+# table and written there; BENCH_ARGS="--quick" checks the harness in about 2 (see --help).
+BENCH_ARGS ?=
+
 bench: $(VENV)/.test-installed
-	$(BIN)/python benchmarks/as_of.py
-	$(BIN)/python benchmarks/commands.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -220,6 +220,21 @@ def _texts(value: Any, path: str, skip: tuple[str, ...] = ()) -> Iterator[tuple[
             yield from _texts(item, _at(path, index))
 
 
+def _holds_non_xml_text(value: Any, skip: tuple[str, ...] = ()) -> bool:
+    """Whether any text holds such a character: the common case, answered without building paths."""
+    stack = [getattr(value, name) for name in type(value).model_fields if name not in skip]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            if NOT_XML_CHARACTER.search(item):
+                return True
+        elif isinstance(item, BaseModel):
+            stack.extend(item.__dict__.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
+
+
 def text_holds_only_xml_characters(
     message_or_line: BaseModel, path: str = "", skip: tuple[str, ...] = ()
 ) -> list[Violation]:
@@ -229,6 +244,8 @@ def text_holds_only_xml_characters(
     written as XML (control characters such as U+0001, lone surrogates) may
     not be stored. One search per text keeps the cost linear.
     """
+    if not _holds_non_xml_text(message_or_line, skip):
+        return []
     found = []
     for where, text in _texts(message_or_line, path, skip):
         bad = NOT_XML_CHARACTER.search(text)
