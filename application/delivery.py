@@ -58,8 +58,8 @@ log = logging.getLogger("setu_planning.delivery")
 PAGE = 500
 """Notifications of the planning log processed per transaction."""
 
-SENDERS = 4
-"""Outboxes sent concurrently: a slow counterparty does not hold up the others."""
+SENDERS = 8
+"""Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         super().__init__(env)
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
+        self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
+        self._in_flight: set[UUID] = set()
+        self._in_flight_lock = threading.Lock()
 
     # ------------------------------------------------------------- storage
     def construct_recorder(self) -> DeliveryRecorder:  # type: ignore[override]
@@ -305,7 +308,19 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
 
     # --------------------------------------------------------------- follow
     def follow(self) -> int:
-        """Turn the planning log's next page of changes into outbox entries; returns how many were read."""
+        """Turn the planning log's next page of changes into outbox entries; returns how many were read.
+
+        A sender recording an outcome on an outbox of the page meanwhile makes
+        the save conflict; the page is then read and decided again.
+        """
+        for _ in range(30):
+            try:
+                return self._follow_page()
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.01))
+        return self._follow_page()
+
+    def _follow_page(self) -> int:
         start = self.recorder.max_tracking_id(self.planning.name) or 0
         notifications = self.planning.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
         if not notifications:
@@ -362,15 +377,37 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         return self.planning.repository.get(resource_id, version=version)
 
     # ----------------------------------------------------------------- send
-    def deliver_due(self, transport: Transport, *, limit: int = 100) -> int:
-        """Send the head of every outbox that is due; returns how many attempts were made."""
-        due = self.recorder.select_due(time.time(), limit)
-        if not due:
-            return 0
-        if len(due) == 1:
-            return self._deliver_head(due[0], transport)
-        with ThreadPoolExecutor(min(SENDERS, len(due)), thread_name_prefix="setu-deliver") as pool:
-            return sum(pool.map(lambda outbox: self._deliver_head(outbox, transport), due))
+    def deliver_due(self, transport: Transport, *, limit: int = 100, wait: bool = True) -> int:
+        """Send the head of every outbox that is due and not already being sent; returns how many.
+
+        Each outbox is sent on its own, by a pool of sender threads: a slow or
+        silent counterparty holds only the threads sending to it, and those
+        heads come back only after their backoff. With ``wait=False`` this
+        returns at once (the background worker); a finished send wakes it.
+        """
+        with self._in_flight_lock:
+            due = [o for o in self.recorder.select_due(time.time(), limit) if o not in self._in_flight]
+            self._in_flight.update(due)
+        futures = [self._senders.submit(self._send_and_release, outbox, transport) for outbox in due]
+        if wait:
+            for future in futures:
+                future.result()
+        return len(due)
+
+    def _send_and_release(self, outbox_id: UUID, transport: Transport) -> None:
+        try:
+            self._deliver_head(outbox_id, transport)
+        except Exception:  # noqa: BLE001 - recorded nowhere else: log, and the head stays due
+            log.exception("delivery of outbox %s failed", outbox_id)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(outbox_id)
+            self._wake.set()
+
+    def in_flight(self) -> int:
+        """Outboxes being sent right now."""
+        with self._in_flight_lock:
+            return len(self._in_flight)
 
     def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
         outbox: Outbox = self.repository.get(outbox_id)
@@ -435,12 +472,18 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
 
     # ------------------------------------------------------- run & operate
-    def run_once(self, transport: Transport) -> int:
-        """Follow the log to its end, then send everything due once; returns the work done."""
+    def run_once(self, transport: Transport, *, wait: bool = True) -> int:
+        """Follow the log to its end, then send everything due; returns the work started."""
         work = 0
         while read := self.follow():
             work += read
-        return work + self.deliver_due(transport)
+        return work + self.deliver_due(transport, wait=wait)
+
+    def close(self) -> None:
+        # Also called by the garbage collector, possibly on a sender thread, which cannot wait for itself.
+        on_sender = threading.current_thread().name.startswith("setu-deliver")
+        self._senders.shutdown(wait=not on_sender)
+        super().close()
 
     def wake(self) -> None:
         """Something changed locally: look now rather than at the next poll."""
@@ -480,7 +523,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         try:
             command(outbox, row.seq)
         except NotTheHead as error:
-            raise DeliveryNotOpen(str(error)) from None
+            raise DeliveryNotOpen(
+                f"delivery {row.id} ({row.change} of {row.kind} {row.resource_id} to {row.party}): {error}"
+            ) from None
         self.save(outbox)
         self.wake()
         return self.delivery(row.id)
@@ -555,7 +600,7 @@ class DeliveryWorker:
                     self._stop.wait(self.poll_seconds)
                     continue
                 while not self._stop.is_set() and lock.still_held():
-                    if self.delivery.run_once(self.transport) == 0:
+                    if self.delivery.run_once(self.transport, wait=False) == 0:
                         self.delivery.wait(self.poll_seconds)
             except Exception:  # noqa: BLE001 - keep delivering; the store or a counterparty may recover
                 log.exception("delivery worker error; retrying")

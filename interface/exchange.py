@@ -138,8 +138,7 @@ def _settled_anyway(endpoint: Any, change: OutboundChange, error: SetuClientErro
 
 def _failure(error: SetuClientFailure) -> Outcome:
     status = getattr(error, "status", None)
-    code = getattr(error, "code", None)
-    text = f"{status or ''} {code or ''}: {error}".strip(" :")
+    text = str(error)  # the client's message already names status, code and description
     if error.retryable:
         return Outcome.retry(text, getattr(error, "retry_after", None), status)
     return Outcome.refused(text, status)

@@ -7,6 +7,8 @@ application only ever sees SETU 2.0 JSON dicts.
 from __future__ import annotations
 
 import json
+
+import orjson
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -318,4 +320,9 @@ def _xml_list(documents: list[bytes], wrapper: str) -> bytes:
 
 
 def _dump(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode()
+    """JSON bytes of an answer: orjson (several times faster), stdlib for what it refuses (integers
+    beyond 64 bits, which the SETU schemas allow)."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False).encode("utf-8", "backslashreplace")

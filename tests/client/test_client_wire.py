@@ -44,7 +44,7 @@ def test_lines_are_sent_in_the_official_wrapper_form(stub_server, make_client):
     client.requests.add_line(created.id, LineKind.SINGLE, single_planning_line())
     posted = stub_server.last_request
     assert posted.path == "/planning/requests/REQ-000001/single-lines"
-    assert posted.body.startswith(b'{"singlePlanningLine": [')
+    assert json.loads(posted.body) == {"singlePlanningLine": [single_planning_line()]}
 
 
 def test_ids_and_line_ids_are_percent_encoded_in_paths(stub_server, make_client):

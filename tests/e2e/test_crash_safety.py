@@ -41,7 +41,7 @@ from setu_planning.application.readmodels import worker_key
 from setu_planning.domain.messages import MessageKind
 
 if TYPE_CHECKING:  # the server machinery lives in this folder's conftest.py, reached through fixtures
-    from conftest import ServerProcess
+    from servers import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ServerProcess, free_port
+from servers import ServerProcess, free_port
 from samples import assignment, constraints, request
 from setu_planning.application import PlanningApplication
 from setu_planning.domain.messages import MessageKind

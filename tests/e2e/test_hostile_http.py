@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import ServerProcess
+from servers import ServerProcess
 from samples import request
 
 pytestmark = pytest.mark.e2e

@@ -30,7 +30,7 @@ import pytest
 from support import example_path
 
 if TYPE_CHECKING:  # the server machinery lives in this folder's conftest.py, reached through fixtures
-    from conftest import Http, Reply
+    from servers import Http, Reply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
