@@ -56,7 +56,11 @@ class PlanningRecorder(ApplicationRecorder):
 
     @abstractmethod
     def version_at(self, originator_id: UUID, moment: datetime) -> int:
-        """The highest version recorded at or before ``moment`` (0 when none)."""
+        """The version of the last event at or before ``moment`` (0 when none).
+
+        A resource's events are timestamped in the order they are made, so this
+        is also the highest version at that moment.
+        """
 
     @abstractmethod
     def select_current(self, resource_id: UUID) -> StoredEvent | None:
@@ -143,7 +147,7 @@ class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
         with self._database_lock:
             rows = self._timestamps.get(originator_id, [])
             position = bisect.bisect_right(rows, (utc(moment), float("inf")))
-            return max((version for _, version in rows[:position]), default=0)
+            return rows[position - 1][1] if position else 0
 
     def select_current(self, resource_id: UUID) -> StoredEvent | None:
         with self._database_lock:
@@ -220,8 +224,10 @@ class SQLitePlanningRecorder(SQLiteApplicationRecorder, PlanningRecorder):
             f"CREATE TABLE IF NOT EXISTS {self.timestamps_table} ("
             "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
             "timestamp TEXT NOT NULL, PRIMARY KEY (originator_id, originator_version))",
-            f"CREATE INDEX IF NOT EXISTS {self.timestamps_table}_by_time "
-            f"ON {self.timestamps_table} (originator_id, timestamp)",
+            # The version at a moment is the last entry at or before it: one descent of this index.
+            f"CREATE INDEX IF NOT EXISTS {self.timestamps_table}_at_moment "
+            f"ON {self.timestamps_table} (originator_id, timestamp, originator_version)",
+            f"DROP INDEX IF EXISTS {self.timestamps_table}_by_time",
             f"CREATE TABLE IF NOT EXISTS {self.current_table} ("
             "id TEXT PRIMARY KEY, version INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.lookups_table} ("
@@ -323,11 +329,13 @@ class SQLitePlanningRecorder(SQLiteApplicationRecorder, PlanningRecorder):
     def version_at(self, originator_id: UUID, moment: datetime) -> int:
         with self._reading() as c:
             c.execute(
-                f"SELECT MAX(originator_version) FROM {self.timestamps_table} "
-                "WHERE originator_id = ? AND timestamp <= ?",
+                f"SELECT originator_version FROM {self.timestamps_table} "
+                "WHERE originator_id = ? AND timestamp <= ? "
+                "ORDER BY timestamp DESC, originator_version DESC LIMIT 1",
                 (originator_id.hex, self._text(moment)),
             )
-            return c.fetchone()[0] or 0
+            row = c.fetchone()
+            return row[0] if row else 0
 
     def select_current(self, resource_id: UUID) -> StoredEvent | None:
         with self._reading() as c:
@@ -498,8 +506,11 @@ if PostgresApplicationRecorder is not None:
                     "originator_version bigint NOT NULL, timestamp timestamptz NOT NULL, "
                     "PRIMARY KEY (originator_id, originator_version))"
                 ).format(s=schema, t=t["timestamps"]),
-                SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{t} (originator_id, timestamp)").format(
-                    i=Identifier(f"{events_table_name}_timestamps_by_time"), s=schema, t=t["timestamps"]
+                SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{t} (originator_id, timestamp, originator_version)").format(
+                    i=Identifier(f"{events_table_name}_timestamps_at_moment"), s=schema, t=t["timestamps"]
+                ),
+                SQL("DROP INDEX IF EXISTS {s}.{i}").format(
+                    i=Identifier(f"{events_table_name}_timestamps_by_time"), s=schema
                 ),
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {s}.{t} (id uuid PRIMARY KEY, "
@@ -537,8 +548,9 @@ if PostgresApplicationRecorder is not None:
                     "UPDATE {s}.{t} SET resource_id = %s WHERE key = %s AND resource_id = %s"
                 ).format(s=schema, t=t["documents"]),
                 "version_at": SQL(
-                    "SELECT MAX(originator_version) AS version FROM {s}.{t} "
-                    "WHERE originator_id = %s AND timestamp <= %s"
+                    "SELECT originator_version AS version FROM {s}.{t} "
+                    "WHERE originator_id = %s AND timestamp <= %s "
+                    "ORDER BY timestamp DESC, originator_version DESC LIMIT 1"
                 ).format(s=schema, t=t["timestamps"]),
                 "select_current": SQL("SELECT version, topic, state FROM {s}.{t} WHERE id = %s").format(
                     s=schema, t=t["current"]

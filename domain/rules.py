@@ -469,8 +469,8 @@ def line_ends_after_start(line: BaseModel, path: str = "") -> list[Violation]:
     return found
 
 
-def line_rules(line: BaseModel, path: str = "") -> list[Violation]:
-    """Every rule that concerns one line alone."""
+def line_rules(line: BaseModel, path: str = "", *, texts: bool = True) -> list[Violation]:
+    """Every rule that concerns one line alone (``texts=False``: its texts were checked with the message)."""
     found: list[Violation] = []
     if isinstance(line, PeriodicPlanningLineBase):
         found += br_286_periodic_break_has_times_or_trigger(line, path)
@@ -483,7 +483,8 @@ def line_rules(line: BaseModel, path: str = "") -> list[Violation]:
         found += br_284_occasional_availability_line_has_no_reference(line, path)
     found += line_ends_after_start(line, path)
     found += line_id_is_addressable(line, path)
-    found += text_holds_only_xml_characters(line, path)
+    if texts:
+        found += text_holds_only_xml_characters(line, path)
     return found
 
 
@@ -501,8 +502,8 @@ def message_rules(message: BaseModel) -> list[Violation]:
     if isinstance(message, PlanningAssignmentMessage):
         found += br_293_assigned_worker_has_worker_id(message)
     found += position_period_ends_after_start(message)
-    found += text_holds_only_xml_characters(message, skip=LINE_FIELDS)  # lines: in line_rules
+    found += text_holds_only_xml_characters(message)  # the lines' texts too, in one walk
     for path, line in _lines(message):
-        found += line_rules(line, path)
+        found += line_rules(line, path, texts=False)
     found += line_ids_are_unique(message)
     return found

@@ -52,3 +52,24 @@ def test_as_of_on_ten_thousand_events_reads_at_most_one_snapshot_interval(app):
     assert snapshot_reads.count == 1
     assert event_reads.count < 100  # a snapshot every 100 events
     assert event_reads.count + snapshot_reads.count < EVENTS / 50
+
+
+def test_snapshots_taken_as_commands_cross_the_interval_hold_the_state_replay_gives(app):
+    """Resources are snapshotted from memory after a save; each snapshot must equal a replay."""
+    from setu_planning.application.app import SNAPSHOT_INTERVAL
+
+    resource_id = app.requests.submit(request()).state.id
+    line = request()["periodicPlanningLine"][0]
+    for n in range(2 * SNAPSHOT_INTERVAL + 3):
+        app.requests.replace_line(resource_id, "P1", {**line, "planningLineName": f"rename {n}"})
+    snapshots = list(app.snapshots.get(resource_id))
+    assert [s.originator_version for s in snapshots] == [SNAPSHOT_INTERVAL, 2 * SNAPSHOT_INTERVAL]
+    events = list(app.events.get(resource_id))
+    for snapshot in snapshots:
+        replayed = None
+        for event in events[: snapshot.originator_version]:
+            replayed = event.mutate(replayed)
+        assert snapshot.mutate(None).message == replayed.message
+    for version in range(1, len(events) + 1):
+        expected = f"rename {version - 2}" if version > 1 else line["planningLineName"]
+        assert app.requests.at_version(resource_id, version).line("P1")["planningLineName"] == expected
