@@ -170,6 +170,12 @@ class PlanningApplication(Application[UUID]):
             # A store written before the read models existed: derive them once.
             self.rebuild_read_models()
 
+    def close(self) -> None:
+        closing = getattr(self.recorder, "close", None)  # e.g. SQLite's per-thread read connections
+        if closing is not None:
+            closing()
+        super().close()
+
     def construct_recorder(self) -> PlanningRecorder:
         if isinstance(self.factory, POPOFactory):
             return POPOPlanningRecorder()

@@ -217,6 +217,10 @@ class SQLitePlanningRecorder(SQLiteApplicationRecorder, PlanningRecorder):
         super().__init__(datastore, events_table_name)
         self._group_commit = GroupCommit(self._write_group)
         self._write_lock = _WriterLockFile.for_database(datastore.pool.db_name)
+        self._memory = datastore.pool.is_sqlite_memory_mode
+        self._readers = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._reader_connections_lock = threading.Lock()
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -318,13 +322,41 @@ class SQLitePlanningRecorder(SQLiteApplicationRecorder, PlanningRecorder):
     # ------------------------------------------------------------------- reads
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Cursor]:
-        """One autocommit read: a single SELECT is its own consistent transaction."""
-        with self.datastore.get_connection(commit=False) as connection:
-            cursor = connection._sqlite_conn.cursor()  # noqa: SLF001
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        """One autocommit read: a single SELECT is its own consistent transaction.
+
+        A file database is read on a connection of the reading thread's own,
+        kept open (the pool's bookkeeping cost more than the query); an
+        in-memory one through the pool, which keeps its readers and writer apart.
+        """
+        if self._memory:
+            with self.datastore.get_connection(commit=False) as connection:
+                cursor = connection._sqlite_conn.cursor()  # noqa: SLF001
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+            return
+        connection = getattr(self._readers, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.datastore.pool.db_name, uri=True, isolation_level=None, check_same_thread=False,
+                timeout=self.datastore.pool.lock_timeout or 5,
+            )  # fmt: skip
+            self._readers.connection = connection
+            with self._reader_connections_lock:
+                self._reader_connections.append(connection)
+        cursor = connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self._reader_connections_lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+        self._readers = threading.local()
 
     def version_at(self, originator_id: UUID, moment: datetime) -> int:
         with self._reading() as c:

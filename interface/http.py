@@ -293,10 +293,10 @@ def resource_blueprint(spec: Kind) -> Blueprint:
             worker_list = _worker_fallback(resource_id)
             if worker_list is not None:
                 return worker_list
-        body, version, etag = service().view(resource_id, rendered, _asked(), party=_party())
-        fmt = _asked()[0]
+        asked = _asked()
+        body, version, etag = service().view(resource_id, rendered, asked, party=_party())
         headers = [("ETag", etag), ("setuVersionId", version)]
-        return Response(body, 200, headers, content_type=_CONTENT_TYPES[fmt])
+        return Response(body, 200, headers, content_type=_CONTENT_TYPES[asked[0]])
 
     @blueprint.put("/<resource_id>")
     def replace(resource_id: str) -> Response:
