@@ -595,6 +595,8 @@ class DeliveryWorker:
     def _run(self) -> None:
         lock = DeliveryLock(self.delivery.planning)
         while not self._stop.is_set():
+            if not threading.main_thread().is_alive():
+                break  # the process is exiting: its database and thread pools are going away
             try:
                 if not lock.try_acquire():
                     self._stop.wait(self.poll_seconds)
@@ -603,6 +605,8 @@ class DeliveryWorker:
                     if self.delivery.run_once(self.transport, wait=False) == 0:
                         self.delivery.wait(self.poll_seconds)
             except Exception:  # noqa: BLE001 - keep delivering; the store or a counterparty may recover
+                if not threading.main_thread().is_alive():
+                    break
                 log.exception("delivery worker error; retrying")
                 self._stop.wait(self.poll_seconds)
         lock.release()

@@ -497,7 +497,7 @@ class _WriterLockFile:
 try:  # PostgreSQL support is an optional extra (psycopg).
     import psycopg
     from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
-    from psycopg.sql import SQL, Identifier
+    from psycopg.sql import SQL, Identifier, Literal
 except ImportError:  # pragma: no cover - exercised only without the extra
     PostgresApplicationRecorder = None  # type: ignore[assignment,misc]
 
@@ -576,9 +576,18 @@ if PostgresApplicationRecorder is not None:
                     "INSERT INTO {s}.{t} (key, resource_id, position) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
                 ).format(s=schema, t=t["lookups"]),
                 "document_claim": SQL("INSERT INTO {s}.{t} VALUES (%s, %s)").format(s=schema, t=t["documents"]),
-                "document_repoint": SQL(
-                    "UPDATE {s}.{t} SET resource_id = %s WHERE key = %s AND resource_id = %s"
-                ).format(s=schema, t=t["documents"]),
+                "document_release": SQL("DELETE FROM {s}.{t} WHERE key = %s AND resource_id = %s").format(
+                    s=schema, t=t["documents"]
+                ),
+                "lookup_add_here": SQL(
+                    "INSERT INTO {s}.{t} (key, resource_id, position) "
+                    "VALUES (%s, %s, currval(pg_get_serial_sequence({events}, 'notification_id'))) "
+                    "ON CONFLICT DO NOTHING"
+                ).format(
+                    s=schema,
+                    t=t["lookups"],
+                    events=Literal(f"{self.datastore.schema}.{events_table_name}"),
+                ),
                 "version_at": SQL(
                     "SELECT originator_version AS version FROM {s}.{t} "
                     "WHERE originator_id = %s AND timestamp <= %s "
@@ -624,24 +633,31 @@ if PostgresApplicationRecorder is not None:
             )
 
         def _write_group(self, group: Sequence[PendingSave]) -> None:
-            with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-                # One lock for the whole group: notification ids commit in order.
-                self._lock_table(curs)
-                self._notify_channel(curs)
-                for pending in group:
-                    pending.notification_ids = self._write(curs, pending)
-
-        def _write(self, curs: Any, pending: PendingSave) -> list[int]:
-            self._insert_events(curs, pending.stored_events, tracking=pending.tracking)
-            ids: list[int] = []
-            if pending.stored_events:
-                PostgresAggregateRecorder._insert_stored_events(self, curs, pending.stored_events)
-                ids = [row["notification_id"] for row in curs.fetchall()]
-            if pending.read_models:
-                self._write_read_models(curs, pending.read_models, ids)
-            return ids
+            """One transaction, sent as one pipeline: the table lock is held for about one round trip."""
+            with self.datastore.get_connection() as conn:
+                returning = []
+                try:
+                    with conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+                        # One lock for the whole group: notification ids commit in order.
+                        self._lock_table(curs)
+                        self._notify_channel(curs)
+                        for pending in group:
+                            self._insert_events(curs, pending.stored_events, tracking=pending.tracking)
+                            events = conn.cursor() if pending.stored_events else None
+                            if events is not None:
+                                PostgresAggregateRecorder._insert_stored_events(self, events, pending.stored_events)
+                            if pending.read_models:
+                                self._write_read_models(curs, pending.read_models)
+                            returning.append(events)
+                except psycopg.errors.PipelineAborted as error:
+                    # A statement of the group failed (a conflict); the group is written again save by save.
+                    raise IntegrityError(str(error)) from error
+                for pending, events in zip(group, returning, strict=True):
+                    pending.notification_ids = [r["notification_id"] for r in events.fetchall()] if events else []
 
         def _write_read_models(self, curs: Any, writes: ReadModelWrites, ids: Sequence[int] | None = None) -> None:
+            """Also in a pipeline: nothing read back. Positions of this save's look-ups are its last
+            notification id, ``currval`` of the events' sequence in this session."""
             sql = self._sql
             if writes.timestamps:
                 curs.executemany(sql["timestamps"], [(i, v, utc(t)) for i, v, t in writes.timestamps])
@@ -653,14 +669,18 @@ if PostgresApplicationRecorder is not None:
             if writes.lookups_removed:
                 curs.executemany(sql["lookup_remove"], writes.lookups_removed)
             if writes.lookups_added:
-                curs.executemany(sql["lookup_add"], _positioned(writes, ids))
+                explicit = [(k, i, p) for k, i, p in writes.lookups_added if p is not None]
+                this_save = [(k, i) for k, i, p in writes.lookups_added if p is None]
+                if explicit:
+                    curs.executemany(sql["lookup_add"], explicit)
+                if this_save:
+                    curs.executemany(sql["lookup_add_here"], this_save)
             for key, resource_id, replaces in writes.documents:
-                if replaces is None:
-                    curs.execute(sql["document_claim"], (key, resource_id))
-                else:
-                    curs.execute(sql["document_repoint"], (resource_id, key, replaces))
-                    if curs.rowcount != 1:
-                        raise psycopg.errors.UniqueViolation(f"document key already points elsewhere: {key}")
+                if replaces is not None:
+                    # Re-pointing: drop our old claim; if another writer re-pointed it first,
+                    # nothing is dropped and the claim below conflicts, as it must.
+                    curs.execute(sql["document_release"], (key, replaces))
+                curs.execute(sql["document_claim"], (key, resource_id))
 
         # --------------------------------------------------------------- reads
         def _fetch(self, statement: Any, params: tuple[Any, ...], *, one: bool) -> Any:
