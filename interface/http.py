@@ -287,7 +287,7 @@ def resource_blueprint(spec: Kind) -> Blueprint:
 
     @blueprint.get("/<resource_id>")
     def get(resource_id: str) -> Response:
-        if request.args.keys() & {"asOf", "version"}:
+        if request.query_string and request.args.keys() & {"asOf", "version"}:
             return message_response(past_or_present(resource_id), 200)
         if kind is MessageKind.CONSTRAINTS:
             worker_list = _worker_fallback(resource_id)
