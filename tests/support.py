@@ -56,3 +56,30 @@ class TestPlanningApplication(PlanningApplication):
     def register_transcodings(self, transcoder):
         super().register_transcodings(transcoder)
         transcoder.register(FakeDatetimeAsISO())
+
+
+def eventually(check, what: str, timeout: float = 30.0, pause: float = 0.02):
+    """Poll ``check()`` until it returns something true, and return that; else fail the test.
+
+    A check that raises counts as not yet (the thing polled may be starting);
+    the failure says what was last seen. No timing is asserted: ``timeout``
+    only bounds a wait for something that should happen.
+    """
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            found = check()
+        except Exception as error:  # noqa: BLE001 - not there yet
+            found, last = None, error
+        else:
+            last = found
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f} s: {what} (last seen: {last!r})")
+        time.sleep(pause)

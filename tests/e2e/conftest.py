@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from servers import ServerProcess, setu_planning
+from servers import Http, ServerProcess, setu_planning
 
 @pytest.fixture
 def start_server(tmp_path) -> Iterator[Any]:

@@ -34,6 +34,7 @@ from uuid import UUID
 
 import pytest
 
+from support import eventually
 from samples import constraints, single_planning_line
 from samples import request as planning_request
 from setu_planning.application import PlanningApplication
@@ -193,12 +194,6 @@ class Client(threading.Thread):
             connection.close()
 
 
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------- the store
@@ -408,12 +403,12 @@ def test_sigkill_under_load_loses_no_acknowledged_change_and_leaves_nothing_half
     for client in clients:
         client.start()
     try:
-        wait_for(
+        eventually(
             lambda: load.acknowledged >= KILL_AFTER_ACKNOWLEDGED
             or load.errors_before_kill
             or not all(c.is_alive() for c in clients),
-            LOAD_TIMEOUT,
             f"{KILL_AFTER_ACKNOWLEDGED} acknowledged requests",
+            LOAD_TIMEOUT,
         )
     finally:
         load.killing.set()

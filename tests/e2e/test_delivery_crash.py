@@ -38,13 +38,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support import eventually as wait_for
 from samples import request, single_planning_line
 from setu_planning.application import PlanningApplication
 from setu_planning.interface.exchange import Exchange
@@ -63,21 +63,6 @@ WINDOW_WAIT = 5.0
 TIMEOUT = 30.0
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT, pause: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            found = check()
-        except Exception as error:  # noqa: BLE001 - not there yet
-            found, last = None, error
-        else:
-            last = found
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what} (last seen: {last!r})")
-        time.sleep(pause)
 
 
 def _identifiers(*pairs: tuple[str, str]) -> str:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from support import eventually as wait_for
 from samples import request, single_planning_line
 from setu_planning.application import PlanningApplication
 from setu_planning.application.delivery import DeliveryApplication
@@ -28,16 +27,8 @@ from stub_setu_server import StubSetuServer
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT = 30.0
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.05)
-    return found
 
 
 @pytest.fixture

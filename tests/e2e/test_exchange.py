@@ -13,15 +13,12 @@ every change, the receiver's naming the sending party.
 from __future__ import annotations
 
 import copy
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 
+from support import eventually
 from servers import ServerProcess, free_port
 from samples import assignment, constraints, request
 from setu_planning.application import PlanningApplication
@@ -31,7 +28,6 @@ from setu_planning.interface.parties import PartyDirectory, load_parties, token_
 
 pytestmark = pytest.mark.e2e
 
-DELIVERY_TIMEOUT = 30.0
 
 
 @dataclass
@@ -48,20 +44,6 @@ class Side:
         return self.parties[name].party
 
 
-def eventually(check: Callable[[], Any], what: str, timeout: float = DELIVERY_TIMEOUT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            found = check()
-        except Exception as error:  # noqa: BLE001 - not there yet
-            found, last = None, error
-        else:
-            last = found
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what} (last seen: {last!r})")
-        time.sleep(0.05)
 
 
 def ids_toml(identifiers: list[tuple[str, str]]) -> str:
