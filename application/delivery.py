@@ -388,7 +388,12 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         with self._in_flight_lock:
             due = [o for o in self.recorder.select_due(time.time(), limit) if o not in self._in_flight]
             self._in_flight.update(due)
-        futures = [self._senders.submit(self._send_and_release, outbox, transport) for outbox in due]
+        try:
+            futures = [self._senders.submit(self._send_and_release, outbox, transport) for outbox in due]
+        except RuntimeError:  # the process is exiting: its thread pools take no more work
+            with self._in_flight_lock:
+                self._in_flight.difference_update(due)
+            raise ProcessExiting from None
         if wait:
             for future in futures:
                 future.result()
@@ -531,6 +536,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         return self.delivery(row.id)
 
 
+class ProcessExiting(Exception):
+    """The interpreter is shutting down under the delivery worker."""
+
+
 class DeliveryNotFound(SetuError):
     code = "SETU-NOT-FOUND"
 
@@ -604,6 +613,8 @@ class DeliveryWorker:
                 while not self._stop.is_set() and lock.still_held():
                     if self.delivery.run_once(self.transport, wait=False) == 0:
                         self.delivery.wait(self.poll_seconds)
+            except ProcessExiting:
+                break
             except Exception:  # noqa: BLE001 - keep delivering; the store or a counterparty may recover
                 if not threading.main_thread().is_alive():
                     break
