@@ -409,11 +409,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 self._in_flight.discard(outbox_id)
             self._wake.set()
 
-    def in_flight(self) -> int:
-        """Outboxes being sent right now."""
-        with self._in_flight_lock:
-            return len(self._in_flight)
-
     def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
         outbox: Outbox = self.repository.get(outbox_id)
         now = datetime.now(UTC)
