@@ -11,24 +11,12 @@ from pathlib import Path
 from setu_planning.application import PlanningApplication
 from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
 from setu_planning.domain.errors import SetuError
-from setu_planning.domain.messages import MessageKind
 
+from .codecs.kinds import BY_PATH
+from .http.server import ServeOptions, ServeRefused, check_exposure, default_workers, gunicorn_available
+from .node import Node, load_directory
+from .node import serve as serve_nodes
 from .parties import PARTIES_VARIABLE, PartiesFileError
-from .server import (
-    ServeOptions,
-    ServeRefused,
-    check_exposure,
-    default_workers,
-    gunicorn_available,
-    load_directory,
-    run,
-)
-
-_KINDS = {
-    "requests": MessageKind.REQUEST,
-    "assignments": MessageKind.ASSIGNMENT,
-    "constraints": MessageKind.CONSTRAINTS,
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     history = commands.add_parser("history", help="print the audit trail of a resource")
-    history.add_argument("kind", choices=sorted(_KINDS))
+    history.add_argument("kind", choices=sorted(BY_PATH))
     history.add_argument("id")
     history.add_argument("--db", help=db_help)
     _add_token_parser(commands)
@@ -155,26 +143,25 @@ def serve(args: argparse.Namespace) -> int:
         f"({options.server}, {processes} x {options.threads} threads)",
         flush=True,
     )
-    run(options)
+    serve_nodes(options)
     return 0
 
 
 def rekey_store(db: str | None) -> int:
     """Re-encrypt a store under the current key, so old keys can be dropped."""
-    from setu_planning.application.delivery import DeliveryApplication
     from setu_planning.application.rekey import rekey
 
     planning = _open(database_url(db), must_exist=True)
     if planning is None:
         return 2
-    delivery = DeliveryApplication(planning)
+    node = Node(planning)
     try:
-        changed = rekey(planning, delivery)
+        changed = rekey(planning, node.delivery)
     except ValueError as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
     finally:
-        delivery.close()
+        node.close()
         planning.close()
     print(f"re-encrypted {changed} stored values under the current key")
     return 0
@@ -203,7 +190,7 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
     if app is None:
         return 2
     try:
-        entries = app.service(_KINDS[kind]).history(resource_id)
+        entries = app.service(BY_PATH[kind].kind).history(resource_id)
     except SetuError as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
@@ -342,8 +329,6 @@ def deliver(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .exchange import Exchange
-
     parties_file = args.parties or os.environ.get(PARTIES_VARIABLE)
     if not parties_file:
         print(f"setu-planning: give --parties FILE or set ${PARTIES_VARIABLE}", file=sys.stderr)
@@ -357,7 +342,8 @@ def deliver(args: argparse.Namespace) -> int:
     planning = _open(url, must_exist=True)
     if planning is None:
         return 2
-    exchange = Exchange(planning, parties)
+    node = Node(planning, parties)
+    exchange = node.exchange
     try:
         if args.once:
             work = exchange.deliver_once()
@@ -374,7 +360,7 @@ def deliver(args: argparse.Namespace) -> int:
         stopped.wait()
         return 0
     finally:
-        exchange.close()
+        node.close()
         planning.close()
 
 
@@ -389,13 +375,12 @@ def deliveries(args: argparse.Namespace) -> int:
     """List deliveries as a table, or retry / skip one."""
     from uuid import UUID
 
-    from setu_planning.application.delivery import DeliveryApplication
-
     url = database_url(getattr(args, "action_db", None) or args.db)
     planning = _open(url, must_exist=True)
     if planning is None:
         return 2
-    delivery = DeliveryApplication(planning)
+    node = Node(planning)
+    delivery = node.delivery
     try:
         if args.action in ("retry", "skip"):
             row = getattr(delivery, args.action)(args.id, by="operator")
@@ -407,7 +392,7 @@ def deliveries(args: argparse.Namespace) -> int:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
     finally:
-        delivery.close()
+        node.close()
         planning.close()
     table = [("id", "resource", "party", "change", "status", "attempts", "remote id", "last error")]
     for row in rows:

@@ -85,7 +85,7 @@ def _check_message(message_name: str) -> None:
         raise ValueError(f"unknown SETU Planning message {message_name!r}; expected one of {', '.join(MESSAGES)}")
 
 
-def _check_line(message_name: str, line_field: str) -> None:
+def check_line(message_name: str, line_field: str) -> None:
     _check_message(message_name)
     if line_field not in LINE_FIELDS[message_name]:
         raise ValueError(
@@ -256,11 +256,11 @@ def _values(data: Any, keys: list[str], prefix: str):
 
 def line_v1_to_v2(message_name: str, line_field: str, line: dict) -> dict:
     """One v1.0 line as v2.0 (the line structures are identical: a checked copy)."""
-    _check_line(message_name, line_field)
+    check_line(message_name, line_field)
     return copy.deepcopy(line)
 
 
 def line_v2_to_v1(message_name: str, line_field: str, line: dict) -> dict:
     """One v2.0 line as v1.0 (identical structures: a checked copy)."""
-    _check_line(message_name, line_field)
+    check_line(message_name, line_field)
     return copy.deepcopy(line)

@@ -1,5 +1,8 @@
 """Running the REST API: worker processes under gunicorn, secure by default.
 
+What runs in each worker is built by the function given to :func:`run`: the
+node (``interface/node.py``) assembles it after the fork.
+
 ``setu-planning serve`` runs as many worker processes as the machine has
 cores, under gunicorn (the ecosystem's usual pre-fork server on POSIX), each
 with threads and its **own** application and store connections, opened after
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .parties import PartyDirectory, load_parties
+from ..parties import PartyDirectory
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
@@ -78,41 +81,20 @@ def gunicorn_available() -> bool:
     return True
 
 
-def load_directory(parties_file: str | None) -> PartyDirectory | None:
-    return None if parties_file is None else load_parties(parties_file)
+def run(options: ServeOptions, build: Callable[[], Any]) -> None:
+    """Serve the WSGI app ``build`` makes until stopped (SIGTERM/SIGINT).
 
-
-def app_factory(options: ServeOptions) -> Callable[[], Any]:
-    """What each worker process calls after the fork: its own application, store and Flask app."""
-
-    def build() -> Any:
-        from setu_planning.application import PlanningApplication
-
-        from .http import create_app
-
-        parties = load_directory(options.parties_file)
-        planning = PlanningApplication(options.database)
-        if parties is not None:
-            from .exchange import start_background_delivery
-
-            start_background_delivery(planning, parties)  # runs where the store's delivery lock is held
-        return create_app(planning, parties=parties)
-
-    return build
-
-
-def run(options: ServeOptions) -> None:
-    """Serve until stopped (SIGTERM/SIGINT)."""
+    Under gunicorn every worker process calls ``build`` after the fork, so each
+    opens its own store; waitress calls it once, in its one process.
+    """
     if options.server == "gunicorn" and gunicorn_available():
-        _run_gunicorn(options)
+        _run_gunicorn(options, build)
     else:
-        _run_waitress(options)
+        _run_waitress(options, build)
 
 
-def _run_gunicorn(options: ServeOptions) -> None:
+def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
     from gunicorn.app.base import BaseApplication
-
-    build = app_factory(options)
 
     class SetuPlanningServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -140,13 +122,13 @@ def _run_gunicorn(options: ServeOptions) -> None:
     SetuPlanningServer().run()
 
 
-def _run_waitress(options: ServeOptions) -> None:
+def _run_waitress(options: ServeOptions, build: Callable[[], Any]) -> None:
     import waitress
 
-    from .http import DEFAULT_MAX_BODY
+    from .app import DEFAULT_MAX_BODY
 
     waitress.serve(
-        app_factory(options)(),
+        build(),
         host=options.host,
         port=options.port,
         threads=options.threads,

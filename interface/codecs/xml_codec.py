@@ -100,7 +100,7 @@ def _check(message_name: str, version: str) -> None:
 
 def _line_node(message_name: str, line_field: str, version: str) -> tuple:
     _check(message_name, version)
-    versions._check_line(message_name, line_field)
+    versions.check_line(message_name, line_field)
     for node in TREES[(version, message_name)]:
         if node[0] == line_field:
             return node
