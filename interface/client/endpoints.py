@@ -8,7 +8,7 @@ either and says what it got in a result (:mod:`.results`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
@@ -16,10 +16,36 @@ import httpx
 from setu_planning.domain.messages import LineKind, MessageKind
 
 from ..codecs.kinds import BY_KIND
+from ..codecs.wire import Encoder
+from .errors import SetuProtocolError
 from .results import Created, Fetched, FetchedLine, LineCreated
 
-if TYPE_CHECKING:
-    from .setu_client import SetuClient
+
+class Caller(Protocol):
+    """What an endpoint uses of its :class:`~setu_planning.interface.client.SetuClient`."""
+
+    @property
+    def encoder(self) -> Encoder: ...
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        if_match: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response: ...
+
+    def protocol_error(self, response: httpx.Response, reason: str) -> SetuProtocolError: ...
+
+    def decode_message(self, response: httpx.Response, kind: MessageKind) -> dict[str, Any] | None: ...
+
+    def decode_messages(self, response: httpx.Response, kind: MessageKind) -> list[dict[str, Any]]: ...
+
+    def decode_line(
+        self, response: httpx.Response, kind: MessageKind, expected: LineKind | None
+    ) -> tuple[LineKind, dict[str, Any]] | None: ...
 
 
 def line_kind_of(line: Mapping[str, Any]) -> LineKind | None:
@@ -82,7 +108,7 @@ class MessageEndpoint:
 
     kind: MessageKind
 
-    def __init__(self, client: SetuClient, kind: MessageKind | None = None):
+    def __init__(self, client: Caller, kind: MessageKind | None = None):
         self._client = client
         if kind is not None:
             self.kind = kind
@@ -208,7 +234,7 @@ class RequestsEndpoint(MessageEndpoint):
     def assignments(self, resource_id: str) -> list[dict[str, Any]]:
         """The assignments that fulfil this request (by its documentId)."""
         client = self._client
-        response = client.send("GET", self._path(resource_id, "assignments"))
+        response = client.send("GET", self._path(resource_id, BY_KIND[MessageKind.ASSIGNMENT].path))
         return client.decode_messages(response, MessageKind.ASSIGNMENT)
 
 

@@ -36,7 +36,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-MESSAGES = ("PlanningRequest", "PlanningAssignment", "PlanningConstraints")
+from .kinds import KINDS
+
+MESSAGES = tuple(spec.kind.value for spec in KINDS)
 
 LINE_FIELDS = {
     "PlanningRequest": ("periodicPlanningLine", "singlePlanningLine"),
