@@ -39,7 +39,7 @@ from setu_planning.domain.aggregates import (
 from setu_planning.domain.messages import MessageKind, issuing_party
 
 from .encryption import plain
-from .persistence import database_url, persistence_env
+from .persistence import database_url, persistence_env, store_settings
 from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
 from .services import (
@@ -101,7 +101,7 @@ class PlanningApplication(Application[UUID]):
         """
         settings = persistence_env(database_url(database), {**os.environ, **(env or {})})
         settings.update(env or {})
-        super().__init__(settings)
+        super().__init__(store_settings(settings))
         self.recorder: PlanningRecorder
         self.filing = Filing(self.mapper, KeyDigester(self._index_secret()))
         self.views = ViewCache()

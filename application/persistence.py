@@ -23,6 +23,23 @@ DEFAULT_DATABASE_URL = "sqlite:///setu-planning.sqlite3"
 _STORES = "setu_planning.application.stores"
 
 
+LIBRARY_MODULES = {
+    "eventsourcing.popo": f"{_STORES}.memory:MemoryStore",
+    "eventsourcing.sqlite": f"{_STORES}.sqlite:SQLiteStore",
+    "eventsourcing.postgres": f"{_STORES}.postgres:PostgresStore",
+}
+"""The library's own persistence modules, as settings written for earlier versions name them, and
+the setu-planning store of each backend."""
+
+
+def store_settings(settings: Mapping[str, str]) -> dict[str, str]:
+    """``settings`` with a library persistence module replaced by the store of its backend."""
+    upgraded = dict(settings)
+    module = upgraded.get("PERSISTENCE_MODULE", "")
+    upgraded["PERSISTENCE_MODULE"] = LIBRARY_MODULES.get(module, module)
+    return upgraded
+
+
 def database_url(explicit: str | None = None) -> str:
     """The URL to use: the one given, else ``$SETU_PLANNING_DB``, else the SQLite default."""
     return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
