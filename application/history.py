@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import CanMutateProtocol
 
-from setu_planning.domain.aggregates import PlanningResource
+from setu_planning.domain.aggregates import LineAdded, LineRemoved, LineReplaced, Replaced, Submitted
 from setu_planning.domain.messages import line_id
 
 
@@ -115,17 +115,17 @@ def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
 
 def _changes(domain_event: Any, before: Any, after: Any) -> dict[str, Any]:
     """What an event changed, by the class of the event."""
-    if isinstance(domain_event, PlanningResource.Submitted):
+    if isinstance(domain_event, Submitted):
         return {"documentId": after["documentId"]}
-    if isinstance(domain_event, PlanningResource.Replaced):
+    if isinstance(domain_event, Replaced):
         return {"diff": [change.as_json() for change in diff(before, after)]}
-    if isinstance(domain_event, PlanningResource.LineAdded):
+    if isinstance(domain_event, LineAdded):
         return {"lineId": line_id(domain_event.line), "lineKind": domain_event.line_kind}
-    if isinstance(domain_event, PlanningResource.LineReplaced):
+    if isinstance(domain_event, LineReplaced):
         return {
             "lineId": domain_event.line_id,
             "diff": [change.as_json() for change in diff(before, after)],
         }
-    if isinstance(domain_event, PlanningResource.LineRemoved):
+    if isinstance(domain_event, LineRemoved):
         return {"lineId": domain_event.line_id}
     return {}

@@ -36,7 +36,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
 from setu_planning.domain.aggregates import PlanningResource
@@ -155,7 +154,7 @@ class Filing:
         )
 
     def file_save(
-        self, writes: ReadModelWrites, events: Iterable[DomainEventProtocol[UUID]], aggregates: Iterable[object]
+        self, writes: ReadModelWrites, events: Iterable[object], aggregates: Iterable[object]
     ) -> None:
         """Add what a save writes beside its events: their timestamps, and each resource's current row."""
         for domain_event in events:

@@ -76,12 +76,23 @@ def retrying(command: Callable[[], T]) -> T:
 class Planning(Protocol):
     """What the use cases need of the application: its store, read models, views and repository."""
 
-    recorder: PlanningRecorder
-    filing: Filing
-    views: ViewCache
-    repository: Repository[UUID]
-    events: EventStore[UUID]
-    assignments: AssignmentService
+    @property
+    def recorder(self) -> PlanningRecorder: ...
+
+    @property
+    def filing(self) -> Filing: ...
+
+    @property
+    def views(self) -> ViewCache: ...
+
+    @property
+    def repository(self) -> Repository[UUID]: ...
+
+    @property
+    def events(self) -> EventStore[UUID]: ...
+
+    @property
+    def assignments(self) -> AssignmentService: ...
 
     def save(self, *objs: MutableOrImmutableAggregate[UUID] | None, **kwargs: Any) -> Any: ...
 

@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .aggregates import PlanningResource
+from .aggregates import Cancelled, LineAdded, LineRemoved, LineReplaced, PlanningResource, Replaced, Submitted
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://setu-planning.invalid/outbox")
 
@@ -211,12 +211,12 @@ class Outbox(Aggregate):
 _ChangeOf = Callable[[Any], tuple[Change, str | None, str | None]]
 
 OUTBOUND_CHANGES: dict[type, _ChangeOf] = {  # by the event classes the aggregate's @event makes
-    PlanningResource.Submitted: lambda e: (Change.CREATE, None, None),
-    PlanningResource.Replaced: lambda e: (Change.REPLACE, None, None),
-    PlanningResource.LineAdded: lambda e: (Change.ADD_LINE, e.line_kind, e.line["lineId"]["value"]),
-    PlanningResource.LineReplaced: lambda e: (Change.REPLACE_LINE, None, e.line_id),
-    PlanningResource.LineRemoved: lambda e: (Change.REMOVE_LINE, None, e.line_id),
-    PlanningResource.Cancelled: lambda e: (Change.CANCEL, None, None),
+    Submitted: lambda e: (Change.CREATE, None, None),
+    Replaced: lambda e: (Change.REPLACE, None, None),
+    LineAdded: lambda e: (Change.ADD_LINE, e.line_kind, e.line["lineId"]["value"]),
+    LineReplaced: lambda e: (Change.REPLACE_LINE, None, e.line_id),
+    LineRemoved: lambda e: (Change.REMOVE_LINE, None, e.line_id),
+    Cancelled: lambda e: (Change.CANCEL, None, None),
 }
 """The outbound change (and line kind and id) each event class of a resource leads to."""
 

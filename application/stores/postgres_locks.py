@@ -42,6 +42,7 @@ class AdvisoryDeliveryLock:
 
     def try_acquire(self) -> bool:
         info = self._datastore.pool.kwargs
+        assert isinstance(info, dict)  # the library's pool is always given its connection settings
         connection = psycopg.connect(
             dbname=info["dbname"], host=info["host"], port=info["port"], user=info["user"],
             password=info["password"], autocommit=True, connect_timeout=5,
