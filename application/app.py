@@ -38,21 +38,12 @@ from setu_planning.domain.aggregates import (
 )
 from setu_planning.domain.messages import MessageKind, issuing_party
 
+from .concurrency import COMMAND_ATTEMPTS, RETRY_PAUSE_CAP, Expected
 from .encryption import plain
 from .persistence import database_url, persistence_env, store_settings
 from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
-from .services import (
-    COMMAND_ATTEMPTS,
-    RETRY_PAUSE_CAP,
-    AssignmentService,
-    ConstraintsService,
-    Expected,
-    RequestService,
-    ResourceService,
-    provenance,
-    retrying,
-)
+from .services import AssignmentService, ConstraintsService, RequestService, ResourceService, provenance
 from .states import ResourceState, Submission
 from .stores.contract import PlanningRecorder, PlanningStore
 from .views import ViewCache
@@ -204,10 +195,6 @@ class PlanningApplication(Application[UUID]):
         counter = EventCounter()
         self.recorder.rebuild_read_models(read_model_writes(self.recorder, self.filing, counter))
         return counter.count
-
-    def _retrying(self, command: Any) -> Any:
-        """Kept for callers of the earlier name: :func:`.services.retrying`."""
-        return retrying(command)
 
 
 def store_of(factory: object) -> PlanningStore:

@@ -11,16 +11,14 @@ exactly as an unknown id would.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Repository
 from eventsourcing.domain import MutableOrImmutableAggregate
-from eventsourcing.persistence import EventStore, IntegrityError
+from eventsourcing.persistence import EventStore
 
 from setu_planning.domain.aggregates import RESOURCE_CLASSES, PlanningResource
 from setu_planning.domain.errors import DocumentConflict, ResourceCancelled, ResourceNotFound, VersionMismatch
@@ -28,6 +26,7 @@ from setu_planning.domain.messages import LineKind, MessageKind, issuing_party
 from setu_planning.domain.parties import NotPermitted, Party, may_see, named_identifiers
 from setu_planning.domain.provenance import Provenance
 
+from .concurrency import Expected, expected_text, matches_expected, retrying
 from .history import HistoryEntry, audit_trail
 from .readmodels import Filing, request_document_key, submitted_document_key, worker_key
 from .states import ResourceState, Submission
@@ -35,42 +34,6 @@ from .stores.contract import PlanningRecorder
 from .views import ViewCache
 
 T = TypeVar("T")
-
-Expected = int | Collection[int] | None
-"""The version(s) a command expects the resource to be at (If-Match); None means any."""
-
-COMMAND_ATTEMPTS = 100
-"""A command that lost a race (another writer saved first) is re-run from fresh state,
-after a random pause whose ceiling doubles with each attempt (up to RETRY_PAUSE_CAP), so
-racing writers spread out; many writers on one hot resource all get their turn."""
-
-RETRY_PAUSE_CAP = 0.05
-
-
-def _matches(version: int, expected: Expected) -> bool:
-    if expected is None:
-        return True
-    if isinstance(expected, int):
-        return version == expected
-    return version in expected
-
-
-def _versions_text(expected: Expected) -> str:
-    if isinstance(expected, int) or expected is None:
-        return str(expected)
-    return " or ".join(str(v) for v in sorted(expected))
-
-
-def retrying(command: Callable[[], T]) -> T:
-    """Run ``command`` until it does not lose a race (``IntegrityError``), pausing ever longer between tries."""
-    for attempt in range(1, COMMAND_ATTEMPTS + 1):
-        try:
-            return command()
-        except IntegrityError:
-            if attempt == COMMAND_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.0005 * 2 ** min(attempt, 10))))
-    raise AssertionError("unreachable")
 
 
 class Planning(Protocol):
@@ -249,10 +212,10 @@ class ResourceService:
             resource = self._load_visible(resource_id, party)
             if resource.cancelled:
                 raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
-            if not _matches(resource.version, expected_version):
+            if not matches_expected(resource.version, expected_version):
                 raise VersionMismatch(
                     f"{self.kind} {resource.id} is at version {resource.version}, "
-                    f"not {_versions_text(expected_version)}"
+                    f"not {expected_text(expected_version)}"
                 )
             before = resource.message
             result = command(resource)

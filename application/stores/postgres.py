@@ -43,8 +43,8 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
     def __init__(self, datastore: library.PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
-
-        self._table_names = {s: f"{events_table_name}_{s}" for s in ("timestamps", "current", "lookups", "documents", "meta")}
+        suffixes = ("timestamps", "current", "lookups", "documents", "meta")
+        self._table_names = {s: f"{events_table_name}_{s}" for s in suffixes}
         self._tables = {s: Identifier(name) for s, name in self._table_names.items()}
         t = self._tables
         self.sql_create_statements += [
