@@ -260,6 +260,15 @@ class PlanningConstraints(PlanningResource):
     kind = MessageKind.CONSTRAINTS
 
 
+# The event classes the @event decorators make, named here so that code dispatching on them reads
+# (and type-checks) as plain classes; every resource kind's events are subclasses of these.
+Submitted: type[Aggregate.Event] = PlanningResource.Submitted  # type: ignore[attr-defined]
+Replaced: type[Aggregate.Event] = PlanningResource.Replaced  # type: ignore[attr-defined]
+LineAdded: type[Aggregate.Event] = PlanningResource.LineAdded  # type: ignore[attr-defined]
+LineReplaced: type[Aggregate.Event] = PlanningResource.LineReplaced  # type: ignore[attr-defined]
+LineRemoved: type[Aggregate.Event] = PlanningResource.LineRemoved  # type: ignore[attr-defined]
+Cancelled: type[Aggregate.Event] = PlanningResource.Cancelled  # type: ignore[attr-defined]
+
 RESOURCE_CLASSES: dict[MessageKind, type[PlanningResource]] = {
     cls.kind: cls for cls in (PlanningRequest, PlanningAssignment, PlanningConstraints)
 }

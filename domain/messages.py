@@ -214,3 +214,21 @@ def line_id(line: Mapping | BaseModel) -> str:
     if isinstance(line, BaseModel):
         return line.lineId.value  # type: ignore[attr-defined]
     return line["lineId"]["value"]
+
+
+def issuing_party(message: Mapping[str, Any]) -> str:
+    """Who issued a message: the party its ``documentId/schemeAgencyId`` names.
+
+    A documentId is only unique within its issuer, so idempotent submission is
+    keyed on (issuer, documentId). The party is identified by its first id,
+    else its legalId, else its taxId.
+    """
+    agency = message["documentId"]["schemeAgencyId"]
+    party = message.get(agency.lower(), {})
+    identity = (
+        (party.get("id") or [{}])[0].get("value")
+        or party.get("legalId", {}).get("value")
+        or party.get("taxId", {}).get("value")
+        or ""
+    )
+    return f"{agency}:{identity}"
