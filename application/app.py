@@ -133,8 +133,13 @@ class PlanningApplication(Application[UUID]):
         for event in processing_event.events:
             resource = processing_event.aggregates.get(event.originator_id)
             interval = self.snapshotting_intervals.get(type(resource)) if resource is not None else None
-            if interval and event.originator_version % interval == 0 and resource.version == event.originator_version:
-                self.snapshots.put([type(resource).Snapshot.take(resource)])  # type: ignore[union-attr]
+            if (
+                interval
+                and resource is not None
+                and event.originator_version % interval == 0
+                and resource.version == event.originator_version
+            ):
+                self.snapshots.put([type(resource).Snapshot.take(resource)])  # type: ignore[union-attr,attr-defined]
             else:
                 rest.events.append(event)
                 if resource is not None:

@@ -106,7 +106,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         """The store the outbox is kept in: the planning application's."""
         return store_of(self.factory)
 
-    def construct_recorder(self) -> DeliveryRecorder:  # type: ignore[override]
+    def construct_recorder(self) -> DeliveryRecorder:
         return store_of(self.factory).delivery_recorder()
 
     def construct_snapshot_store(self) -> EventStore[UUID]:

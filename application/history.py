@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.domain import CanMutateProtocol
-
 from setu_planning.domain.aggregates import LineAdded, LineRemoved, LineReplaced, Replaced, Submitted
 from setu_planning.domain.messages import line_id
 
@@ -90,7 +88,7 @@ def _is_line_list(value: Any) -> bool:
     )
 
 
-def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
+def audit_trail(events: Iterable[Any]) -> list[HistoryEntry]:
     """Fold a resource's events into history entries, oldest first."""
     entries: list[HistoryEntry] = []
     resource: Any = None
@@ -119,13 +117,14 @@ def _changes(domain_event: Any, before: Any, after: Any) -> dict[str, Any]:
         return {"documentId": after["documentId"]}
     if isinstance(domain_event, Replaced):
         return {"diff": [change.as_json() for change in diff(before, after)]}
+    fields = vars(domain_event)  # the @event classes declare no attributes to a type checker
     if isinstance(domain_event, LineAdded):
-        return {"lineId": line_id(domain_event.line), "lineKind": domain_event.line_kind}
+        return {"lineId": line_id(fields["line"]), "lineKind": fields["line_kind"]}
     if isinstance(domain_event, LineReplaced):
         return {
-            "lineId": domain_event.line_id,
+            "lineId": fields["line_id"],
             "diff": [change.as_json() for change in diff(before, after)],
         }
     if isinstance(domain_event, LineRemoved):
-        return {"lineId": domain_event.line_id}
+        return {"lineId": fields["line_id"]}
     return {}

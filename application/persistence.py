@@ -85,6 +85,4 @@ def _store_settings(url: str) -> dict[str, str]:
             # which the stored-function insert path would bypass.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
-    raise ValueError(
-        f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://..."
-    )
+    raise ValueError(f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://...")

@@ -59,13 +59,7 @@ class ReadModelWrites:
     """(key, resource, the resource it replaces or None): a claim, or a re-pointing after cancellation."""
 
     def __bool__(self) -> bool:
-        return bool(
-            self.timestamps
-            or self.current
-            or self.lookups_added
-            or self.lookups_removed
-            or self.documents
-        )
+        return bool(self.timestamps or self.current or self.lookups_added or self.lookups_removed or self.documents)
 
 
 class KeyDigester:
@@ -140,7 +134,9 @@ class Filing:
         return self.mapper.to_stored_event(type(resource).Snapshot.take(resource))
 
     def resource_from_row(self, row: StoredEvent) -> PlanningResource:
-        return self.mapper.to_domain_event(row).mutate(None)  # type: ignore[return-value,attr-defined]
+        resource = self.mapper.to_domain_event(row).mutate(None)  # type: ignore[attr-defined]
+        assert isinstance(resource, PlanningResource)
+        return resource
 
     def lookup_changes(
         self, resource: PlanningResource, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
@@ -153,9 +149,7 @@ class Filing:
             lookups_removed=[(key, resource.id) for key in sorted(old - new)],
         )
 
-    def file_save(
-        self, writes: ReadModelWrites, events: Iterable[object], aggregates: Iterable[object]
-    ) -> None:
+    def file_save(self, writes: ReadModelWrites, events: Iterable[object], aggregates: Iterable[object]) -> None:
         """Add what a save writes beside its events: their timestamps, and each resource's current row."""
         for domain_event in events:
             if isinstance(domain_event, PlanningResource.Event):
@@ -173,8 +167,8 @@ class Filing:
         resource: Any = None
         filed: dict[str, int] = {}  # look-up key -> position (notification id that filed it)
         for notification in notifications:
-            event = self.mapper.to_domain_event(notification)
-            resource = event.mutate(resource)  # type: ignore[attr-defined]
+            event: Any = self.mapper.to_domain_event(notification)
+            resource = event.mutate(resource)
             batch.timestamps.append((resource.id, resource.version, event.timestamp))
             keys = self.lookup_keys(resource.kind, None if resource.cancelled else resource.message)
             filed = {key: filed.get(key, notification.id) for key in keys}

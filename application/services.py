@@ -168,9 +168,7 @@ class ResourceService:
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Replace one line (PUT semantics); returns the new state and the resulting line."""
         by = provenance(party, actor, setu_version, on_behalf_of)
-        return self._change(
-            resource_id, expected_version, party, lambda r: r.replace_line(line_id, line, by=by)
-        )
+        return self._change(resource_id, expected_version, party, lambda r: r.replace_line(line_id, line, by=by))
 
     def remove_line(
         self,
@@ -214,8 +212,7 @@ class ResourceService:
                 raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
             if not matches_expected(resource.version, expected_version):
                 raise VersionMismatch(
-                    f"{self.kind} {resource.id} is at version {resource.version}, "
-                    f"not {expected_text(expected_version)}"
+                    f"{self.kind} {resource.id} is at version {resource.version}, not {expected_text(expected_version)}"
                 )
             before = resource.message
             result = command(resource)
@@ -259,7 +256,8 @@ class ResourceService:
         if cached is not None:
             named, rendered = cached
             if party is None or not party.identifiers.isdisjoint(named):
-                return rendered
+                hit: T = rendered
+                return hit
             raise ResourceNotFound(f"no {self.kind} with id {uuid}")
         state = self.get(uuid, party=party)
         rendered = render(state)
@@ -286,9 +284,7 @@ class ResourceService:
         """The state right after the event with that version number."""
         current = self._load_visible(resource_id, party)
         if not 1 <= version <= current.version:
-            raise ResourceNotFound(
-                f"{self.kind} {current.id} has versions 1 to {current.version}, not {version}"
-            )
+            raise ResourceNotFound(f"{self.kind} {current.id} has versions 1 to {current.version}, not {version}")
         if version == current.version:
             if current.cancelled:
                 raise ResourceCancelled(f"{self.kind} {current.id} was already cancelled at version {version}")
@@ -308,9 +304,7 @@ class ResourceService:
         ``issuer`` is as :func:`issuing_party` writes it, e.g. ``"Customer:OTTO_NLTHO001"``;
         with ``party``, only what that party submitted is found.
         """
-        key = submitted_document_key(
-            self.kind, party.name if party else None, issuer, document_scheme, document_id
-        )
+        key = submitted_document_key(self.kind, party.name if party else None, issuer, document_scheme, document_id)
         resource_id = self.app.recorder.select_document(self.app.filing.digest(key))
         if resource_id is None:
             return None
@@ -342,7 +336,7 @@ class ResourceService:
         return resource
 
     def _state_at(self, uuid: UUID, version: int, when: str) -> ResourceState:
-        resource = self.app.repository.get(uuid, version=version)
+        resource: Any = self.app.repository.get(uuid, version=version)
         if not isinstance(resource, self.resource_class):
             raise ResourceNotFound(f"no {self.kind} with id {uuid}")
         if resource.cancelled:

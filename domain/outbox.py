@@ -155,19 +155,21 @@ class Outbox(Aggregate):
     def _queued(
         self, seq: int, change: str, version: int, actor: str | None, line_kind: str | None, line_id: str | None
     ) -> None:
-        self.entries.append({
-            "seq": seq,
-            "change": change,
-            "version": version,
-            "actor": actor,
-            "line_kind": line_kind,
-            "line_id": line_id,
-            "status": Status.PENDING.value,
-            "attempts": 0,
-            "last_error": None,
-            "due_at": None,
-            "updated_at": None,
-        })
+        self.entries.append(
+            {
+                "seq": seq,
+                "change": change,
+                "version": version,
+                "actor": actor,
+                "line_kind": line_kind,
+                "line_id": line_id,
+                "status": Status.PENDING.value,
+                "attempts": 0,
+                "last_error": None,
+                "due_at": None,
+                "updated_at": None,
+            }
+        )
         self.next_seq = seq + 1
         self.created_remotely = True
 

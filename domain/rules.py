@@ -129,9 +129,7 @@ def br_294_position_is_identified(message: PlanningMessage) -> list[Violation]:
     profile = message.positionProfile
     if profile.positionId is not None or (profile.positionTask is not None and profile.positionTask.id is not None):
         return []
-    return [
-        Violation("positionProfile", "BR-294", "at least positionId or positionTask/id must be filled")
-    ]
+    return [Violation("positionProfile", "BR-294", "at least positionId or positionTask/id must be filled")]
 
 
 _FIXED_IN_REPLACEMENT = (
@@ -149,7 +147,7 @@ def _dig(data: Any, keys: Iterable[str]) -> Any:
     return data
 
 
-def br_295_replacement_keeps_position(stored: Mapping, replacement: Mapping) -> list[Violation]:
+def br_295_replacement_keeps_position(stored: Mapping[str, Any], replacement: Mapping[str, Any]) -> list[Violation]:
     """BR-295: a PUT may not change positionId, positionTask/id or positionLocation.
 
     Changing them makes another request or assignment, which is a POST. An
@@ -182,7 +180,9 @@ def line_ids_are_unique(message: BaseModel) -> list[Violation]:
         value = line.lineId.value  # type: ignore[attr-defined]
         if value in seen:
             found.append(
-                Violation(element_path(path, "lineId"), LINE_ID_UNIQUE, f"lineId {value!r} is already used by {seen[value]}")
+                Violation(
+                    element_path(path, "lineId"), LINE_ID_UNIQUE, f"lineId {value!r} is already used by {seen[value]}"
+                )
             )
         else:
             seen[value] = path
@@ -231,8 +231,6 @@ def line_id_is_addressable(line: BaseModel, path: str = "") -> list[Violation]:
             f"lineId value {reason}; a line is addressed as …/lines/{{lineId}}, so it could never be reached",
         )
     ]
-
-
 
 
 def br_283_exception_availability_line_references_periodic_line(

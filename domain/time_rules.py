@@ -89,7 +89,11 @@ def _date_times(owner: Any, path: str, what: str) -> list[Violation]:
     if start is None or end is None:
         return []
     if not datetime_ends_after_start(start, end):
-        return [Violation(element_path(path, "endDateTime"), END_AFTER_START, f"{what} endDateTime is not after startDateTime")]
+        return [
+            Violation(
+                element_path(path, "endDateTime"), END_AFTER_START, f"{what} endDateTime is not after startDateTime"
+            )
+        ]
     return []
 
 

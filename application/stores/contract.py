@@ -52,7 +52,10 @@ def utc(moment: datetime) -> datetime:
 def positioned(writes: ReadModelWrites, ids: Sequence[int] | None) -> list[tuple[str, UUID, int]]:
     """Look-ups to add, with "this save" positions resolved to its last notification id."""
     last = max(ids) if ids else 0
-    return [(key, resource_id, last if position is None else position) for key, resource_id, position in writes.lookups_added]
+    return [
+        (key, resource_id, last if position is None else position)
+        for key, resource_id, position in writes.lookups_added
+    ]
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,7 @@ class PlanningRecorder(ApplicationRecorder):
         """Resource ids with a current-state row, in id order, after ``after`` (for paging)."""
 
     @abstractmethod
-    def select_events_in_originator_order(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[Notification]:
+    def select_events_in_originator_order(self, after: tuple[UUID, int] | None, limit: int) -> list[Notification]:
         """Stored events ordered by (originator, version), after ``after``: one resource's events
         arrive together, so a rebuild holds one resource in memory at a time."""
 
@@ -166,7 +167,24 @@ class DeliveryRow:
     @classmethod
     def from_values(cls, values: Sequence[Any]) -> DeliveryRow:
         """A row as a database returns it, in the order of :data:`DELIVERY_COLUMNS`."""
-        (id_, outbox, resource, kind, party, seq, version, change, line_id, status, attempts, remote, error, due, at, head) = values
+        (
+            id_,
+            outbox,
+            resource,
+            kind,
+            party,
+            seq,
+            version,
+            change,
+            line_id,
+            status,
+            attempts,
+            remote,
+            error,
+            due,
+            at,
+            head,
+        ) = values
         return cls(
             _uuid(id_), _uuid(outbox), _uuid(resource), kind, party, seq, version, change, line_id,
             status, attempts, remote, error, due, at, bool(head),

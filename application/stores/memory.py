@@ -98,9 +98,7 @@ class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
             ids = sorted(i for i in self._current if after is None or i > after)
             return ids[:limit]
 
-    def select_events_in_originator_order(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[Notification]:
+    def select_events_in_originator_order(self, after: tuple[UUID, int] | None, limit: int) -> list[Notification]:
         with self._database_lock:
             rows = sorted(
                 (str(s.originator_id), s.originator_version, position + 1, s)

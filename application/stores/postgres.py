@@ -70,9 +70,9 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
             SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{t} (key, position)").format(
                 i=Identifier(f"{events_table_name}_lookups_in_order"), s=schema, t=t["lookups"]
             ),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {s}.{t} (key text PRIMARY KEY, resource_id uuid NOT NULL)"
-            ).format(s=schema, t=t["documents"]),
+            SQL("CREATE TABLE IF NOT EXISTS {s}.{t} (key text PRIMARY KEY, resource_id uuid NOT NULL)").format(
+                s=schema, t=t["documents"]
+            ),
             SQL("CREATE TABLE IF NOT EXISTS {s}.{t} (name text PRIMARY KEY, value bytea NOT NULL)").format(
                 s=schema, t=t["meta"]
             ),
@@ -116,9 +116,7 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
                 "SELECT r.id, r.version, r.topic, r.state FROM {s}.{l} AS l "
                 "JOIN {s}.{c} AS r ON r.id = l.resource_id WHERE l.key = %s ORDER BY l.position"
             ).format(s=schema, l=t["lookups"], c=t["current"]),
-            "select_document": SQL("SELECT resource_id FROM {s}.{t} WHERE key = %s").format(
-                s=schema, t=t["documents"]
-            ),
+            "select_document": SQL("SELECT resource_id FROM {s}.{t} WHERE key = %s").format(s=schema, t=t["documents"]),
             "claim_meta": SQL("INSERT INTO {s}.{t} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
                 s=schema, t=t["meta"]
             ),
@@ -143,9 +141,7 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
 
     # -------------------------------------------------------------- writes
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        return self._group_commit.save(
-            PendingSave(stored_events, kwargs.get("read_models"), kwargs.get("tracking"))
-        )
+        return self._group_commit.save(PendingSave(stored_events, kwargs.get("read_models"), kwargs.get("tracking")))
 
     def _write_group(self, group: Sequence[PendingSave]) -> None:
         """One transaction, sent as one pipeline: the table lock is held for about one round trip."""
@@ -227,15 +223,15 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             curs.execute(self._sql["claim_meta"], (name, value))
             curs.execute(self._sql["select_meta"], (name,))
-            return bytes(curs.fetchone()["value"])
+            row = curs.fetchone()
+            assert row is not None  # claimed just above
+            return bytes(row["value"])
 
     def select_resource_ids(self, after: UUID | None, limit: int) -> list[UUID]:
         rows = self._fetch(self._sql["resource_ids"], (after, after, limit), one=False)
         return [r["id"] for r in rows]
 
-    def select_events_in_originator_order(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[Notification]:
+    def select_events_in_originator_order(self, after: tuple[UUID, int] | None, limit: int) -> list[Notification]:
         start = after or (UUID(int=0), -1)
         rows = self._fetch(self._sql["by_originator"], (*start, limit), one=False)
         return [

@@ -111,21 +111,20 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
                 cursor.close()
 
     def _write(self, c: sqlite3.Cursor, pending: PendingSave) -> list[int]:
-        ids = []
+        ids: list[int] = []
         for s in pending.stored_events:
             c.execute(
                 self.insert_events_statement,
                 (hex_id(s.originator_id), s.originator_version, s.topic, s.state),
             )
+            assert c.lastrowid is not None  # an INSERT always sets it
             ids.append(c.lastrowid)
         writes = pending.read_models
         if writes:
             self._write_read_models(c, writes, ids)
         return ids
 
-    def _write_read_models(
-        self, c: sqlite3.Cursor, writes: ReadModelWrites, ids: Sequence[int] | None = None
-    ) -> None:
+    def _write_read_models(self, c: sqlite3.Cursor, writes: ReadModelWrites, ids: Sequence[int] | None = None) -> None:
         if writes.timestamps:
             c.executemany(
                 f"INSERT INTO {self.timestamps_table} VALUES (?, ?, ?)",
@@ -169,14 +168,14 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
         in-memory one through the pool, which keeps its readers and writer apart.
         """
         if self._memory:
-            with self.datastore.get_connection(commit=False) as connection:
-                cursor = connection._sqlite_conn.cursor()  # noqa: SLF001
+            with self.datastore.get_connection(commit=False) as pooled:
+                in_memory = pooled._sqlite_conn.cursor()  # noqa: SLF001
                 try:
-                    yield cursor
+                    yield in_memory
                 finally:
-                    cursor.close()
+                    in_memory.close()
             return
-        connection = getattr(self._readers, "connection", None)
+        connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
         if connection is None:
             connection = sqlite3.connect(
                 self.datastore.pool.db_name, uri=True, isolation_level=None, check_same_thread=False,
@@ -254,9 +253,7 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
             )
             return [UUID(r[0]) for r in c.fetchall()]
 
-    def select_events_in_originator_order(
-        self, after: tuple[UUID, int] | None, limit: int
-    ) -> list[Notification]:
+    def select_events_in_originator_order(self, after: tuple[UUID, int] | None, limit: int) -> list[Notification]:
         start = (after[0].hex, after[1]) if after else ("", 0)
         with self._reading() as c:
             c.execute(

@@ -25,9 +25,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="setu-planning", description="SETU Planning & Scheduling, event-sourced."
-    )
+    parser = argparse.ArgumentParser(prog="setu-planning", description="SETU Planning & Scheduling, event-sourced.")
     commands = parser.add_subparsers(dest="command", required=True)
     db_help = (
         f"event store URL: sqlite:///FILE, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DB "

@@ -15,16 +15,12 @@ from .store import open_store
 
 
 def add_delivery_parsers(commands: argparse._SubParsersAction, db_help: str) -> None:
-    deliver = commands.add_parser(
-        "deliver", help="deliver local changes to the counterparties of the parties file"
-    )
+    deliver = commands.add_parser("deliver", help="deliver local changes to the counterparties of the parties file")
     deliver.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     deliver.add_argument("--db", help=db_help)
     deliver.add_argument("--parties", help=f"the parties file (default: ${PARTIES_VARIABLE})")
 
-    listing = commands.add_parser(
-        "deliveries", help="list deliveries to counterparties; retry or skip a failed one"
-    )
+    listing = commands.add_parser("deliveries", help="list deliveries to counterparties; retry or skip a failed one")
     listing.add_argument("--db", help=db_help)
     listing.add_argument("--failed", action="store_true", help="only deliveries a counterparty refused")
     listing.add_argument("--party", help="only deliveries to this party")
@@ -117,4 +113,3 @@ def deliveries(args: argparse.Namespace) -> int:
     for r in table:
         print("  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip())
     return 0
-

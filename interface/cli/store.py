@@ -46,7 +46,9 @@ def rebuild_read_models(db: str | None) -> int:
         seconds = time.perf_counter() - started
     finally:
         planning.close()
-    print(f"rebuilt the read models from {events} events in {seconds:.1f} s ({events / max(seconds, 1e-9):,.0f} events/s)")
+    print(
+        f"rebuilt the read models from {events} events in {seconds:.1f} s ({events / max(seconds, 1e-9):,.0f} events/s)"
+    )
     return 0
 
 

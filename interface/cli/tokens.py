@@ -12,9 +12,7 @@ from ..parties import PARTIES_VARIABLE, PartiesFileError
 def add_token_parser(commands: argparse._SubParsersAction) -> None:
     token = commands.add_parser("token", help="create or hash the bearer tokens of the parties file")
     actions = token.add_subparsers(dest="token_command", required=True)
-    create = actions.add_parser(
-        "create", help="add a new token for a party to the parties file and print it, once"
-    )
+    create = actions.add_parser("create", help="add a new token for a party to the parties file and print it, once")
     create.add_argument("--parties", help=f"the parties file (default: ${PARTIES_VARIABLE})")
     create.add_argument("--party", required=True, help="the party's name ([parties.NAME])")
     actions.add_parser("hash", help="read a token on stdin, print its sha256: form for the parties file")

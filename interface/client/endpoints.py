@@ -210,9 +210,7 @@ class MessageEndpoint:
         if chosen is None:
             raise ValueError("the line does not say whether it is periodic or single: pass line_kind")
         body = client.encoder.line(self.kind, chosen, line)
-        response = client.send(
-            "PUT", self._path(resource_id, "lines", _segment(line_id)), body=body, if_match=if_match
-        )
+        response = client.send("PUT", self._path(resource_id, "lines", _segment(line_id)), body=body, if_match=if_match)
         answered = client.decode_line(response, self.kind, None)
         if answered is None:
             return FetchedLine(chosen, dict(line), _etag(response))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -127,9 +127,7 @@ class SetuProtocolError(SetuClientFailure):
     a create without ``Location``, a 1xx or 3xx status. Retrying will not help.
     """
 
-    def __init__(
-        self, message: str, *, status: int | None = None, method: str | None = None, url: str | None = None
-    ):
+    def __init__(self, message: str, *, status: int | None = None, method: str | None = None, url: str | None = None):
         super().__init__(message, method=method, url=url)
         self.status = status
 
@@ -173,8 +171,8 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 def _error_object(response: httpx.Response) -> tuple[str | None, str]:
@@ -187,7 +185,7 @@ def _error_object(response: httpx.Response) -> tuple[str | None, str]:
 
 
 def _excerpt(response: httpx.Response) -> str:
-    text = response.content[:4 * _EXCERPT].decode("utf-8", errors="replace")
+    text = response.content[: 4 * _EXCERPT].decode("utf-8", errors="replace")
     if "html" in response.headers.get("Content-Type", "").lower() or text.lstrip()[:1] == "<":
         text = re.sub(r"<[^>]*>", " ", text)
     text = " ".join(text.split())[:_EXCERPT]

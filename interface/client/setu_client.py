@@ -83,9 +83,7 @@ class SetuClient:
         self._on_behalf_of = on_behalf_of
         self._http = httpx.Client(
             headers=headers,
-            timeout=httpx.Timeout(
-                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
-            ),
+            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
             follow_redirects=False,
             transport=transport,
         )

@@ -21,9 +21,7 @@ from .setu_client import SetuClient
 class ClientTransport:
     """Sends outbound changes with one pooled SETU client per counterparty."""
 
-    def __init__(
-        self, parties: PartyDirectory, *, connect_timeout: float = 5.0, read_timeout: float = 30.0
-    ):
+    def __init__(self, parties: PartyDirectory, *, connect_timeout: float = 5.0, read_timeout: float = 30.0):
         self._parties = parties
         self._timeouts = (connect_timeout, read_timeout)
         self._clients: dict[str, SetuClient] = {}

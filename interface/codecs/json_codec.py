@@ -43,9 +43,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise MalformedBody(
-                    f"the body is ambiguous JSON: key {shown(key)} occurs twice in one object"
-                )
+                raise MalformedBody(f"the body is ambiguous JSON: key {shown(key)} occurs twice in one object")
             seen.add(key)
     return found
 

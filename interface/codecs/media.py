@@ -37,15 +37,13 @@ def check_version(value: str | None, *, required: bool) -> str | None:
     if value is None or value.strip() == "":
         if required:
             raise UnsupportedVersion(
-                "header setuVersionId is required: supported versions are "
-                + ", ".join(SUPPORTED_VERSIONS)
+                "header setuVersionId is required: supported versions are " + ", ".join(SUPPORTED_VERSIONS)
             )
         return None
     value = value.strip()
     if value not in SUPPORTED_VERSIONS:
         raise UnsupportedVersion(
-            f"setuVersionId {value!r} is not supported: supported versions are "
-            + ", ".join(SUPPORTED_VERSIONS)
+            f"setuVersionId {value!r} is not supported: supported versions are " + ", ".join(SUPPORTED_VERSIONS)
         )
     return value
 
@@ -62,8 +60,7 @@ def body_format(content_type: str | None) -> str:
         fmt = XML
     else:
         raise UnsupportedMediaType(
-            f"Content-Type {shown(content_type or '(none)')} is not supported: "
-            "send application/json or application/xml"
+            f"Content-Type {shown(content_type or '(none)')} is not supported: send application/json or application/xml"
         )
     check_charset(content_type or "", fmt)
     return fmt

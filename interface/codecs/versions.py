@@ -73,7 +73,12 @@ V1_VALUE_RESTRICTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "PlanningConstraints": {
         "positionProfile/workingPeriods/workDuration/unitCode/value": ("Days", "Hours"),
         "positionProfile/workingPeriods/baseDuration/unitCode/value": (
-            "Daily", "FourWeekly", "Monthly", "Quarterly", "Weekly", "Yearly",
+            "Daily",
+            "FourWeekly",
+            "Monthly",
+            "Quarterly",
+            "Weekly",
+            "Yearly",
         ),
         "worker/workAssignments/id/schemeAgencyId": ("Supplier",),
     },

@@ -25,6 +25,7 @@ from . import versions, xml_codec
 from .json_codec import dump_json, read_json
 from .media import JSON, XML
 
+
 def _xml_error(error: xml_codec.XmlInvalid) -> MessageInvalid:
     return MessageInvalid([Violation(error.element or "", "xml", error.reason)])
 
@@ -60,20 +61,14 @@ def decode_line(
     wrapped = [key for key in data if key in wrappers]
     if wrapped:
         if len(data) != 1:
-            raise MessageInvalid(
-                [Violation("", "schema:maxProperties", f"a line wrapper holds only {wrapped[0]}")]
-            )
+            raise MessageInvalid([Violation("", "schema:maxProperties", f"a line wrapper holds only {wrapped[0]}")])
         field = wrapped[0]
         found = wrappers[field]
         if found not in kinds:
-            raise MessageInvalid(
-                [Violation(field, "schema:type", f"this endpoint takes a {kinds[0].value} line")]
-            )
+            raise MessageInvalid([Violation(field, "schema:type", f"this endpoint takes a {kinds[0].value} line")])
         lines = data[field]
         if not isinstance(lines, list) or len(lines) != 1 or not isinstance(lines[0], dict):
-            raise MessageInvalid(
-                [Violation(field, "schema:maxItems", f"{field} must hold exactly one line object")]
-            )
+            raise MessageInvalid([Violation(field, "schema:maxItems", f"{field} must hold exactly one line object")])
         line, chosen = lines[0], found
     else:
         line, chosen = data, kinds[0]
@@ -88,9 +83,7 @@ def _decode_line_xml(
     failure: xml_codec.XmlInvalid | None = None
     for candidate in kinds:
         try:
-            return candidate, xml_codec.parse_line_xml(
-                body, kind.value, line_field(kind, candidate), version
-            )
+            return candidate, xml_codec.parse_line_xml(body, kind.value, line_field(kind, candidate), version)
         except xml_codec.XmlInvalid as error:
             failure = failure or error
     assert failure is not None

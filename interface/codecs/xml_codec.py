@@ -63,8 +63,19 @@ MAX_XML_DEPTH = 32
 _UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff")  # also the start of the UTF-32 marks
 _SPACE = rb"[ \t\r\n]"
 _DECLARED_ENCODING = re.compile(
-    rb"(?:\xef\xbb\xbf)?<\?xml" + _SPACE + rb"+version" + _SPACE + rb"*=" + _SPACE + rb"*(?:\"[^\"]*\"|'[^']*')"
-    + _SPACE + rb"+encoding" + _SPACE + rb"*=" + _SPACE + rb"*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')"
+    rb"(?:\xef\xbb\xbf)?<\?xml"
+    + _SPACE
+    + rb"+version"
+    + _SPACE
+    + rb"*="
+    + _SPACE
+    + rb"*(?:\"[^\"]*\"|'[^']*')"
+    + _SPACE
+    + rb"+encoding"
+    + _SPACE
+    + rb"*="
+    + _SPACE
+    + rb"*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')"
 )
 
 
@@ -135,12 +146,17 @@ def _check_encoding(body: bytes) -> None:
     StringWriter habit) gets a clear answer.
     """
     if body.startswith(_UTF16_OR_32_BOMS) or b"\x00" in body:
-        raise XmlInvalid("", "the document is not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL bytes): SETU XML is accepted in UTF-8 only")
+        raise XmlInvalid(
+            "",
+            "the document is not UTF-8 (a UTF-16 or UTF-32 byte order mark or NUL bytes): SETU XML is accepted in UTF-8 only",
+        )
     declared = _DECLARED_ENCODING.match(body)
     if declared:
         encoding = (declared["dq"] if declared["dq"] is not None else declared["sq"]).decode("ascii", "replace")
         if encoding.strip().lower() != "utf-8":
-            raise XmlInvalid("", f"the XML declaration names encoding {_shown(encoding)}: SETU XML is accepted in UTF-8 only")
+            raise XmlInvalid(
+                "", f"the XML declaration names encoding {_shown(encoding)}: SETU XML is accepted in UTF-8 only"
+            )
 
 
 class _DepthLimitedBuilder(TreeBuilder):
@@ -175,7 +191,9 @@ def _parse_document(body: bytes | str) -> Element:
         parser.feed(body)
         return parser.close()
     except DefusedXmlException as exc:
-        raise XmlInvalid("", f"DTDs, entity declarations and external references are not allowed ({type(exc).__name__})") from exc
+        raise XmlInvalid(
+            "", f"DTDs, entity declarations and external references are not allowed ({type(exc).__name__})"
+        ) from exc
     except ParseError as exc:
         raise XmlInvalid("", f"not well-formed XML: {exc}") from exc
     except LookupError as exc:  # an encoding Python does not know; _check_encoding should have refused it
@@ -227,14 +245,20 @@ def _complex(elem: Element, nodes: tuple, path: str, namespace: str) -> dict:
         if node is not None and node[3]:
             child_path = f"{child_path}/{len(out.get(json_name, []))}"
         if ns != namespace:
-            raise XmlInvalid(child_path, f"element '{name}' is in {_describe_namespace(ns)}, expected namespace {namespace}")
+            raise XmlInvalid(
+                child_path, f"element '{name}' is in {_describe_namespace(ns)}, expected namespace {namespace}"
+            )
         if node is None:
             expected = ", ".join(n[0] for n in nodes)
             raise XmlInvalid(child_path, f"unknown element '{name}' in '{local}'; expected one of: {expected}")
         if child.tail and child.tail.strip():
             raise XmlInvalid(path or local, f"element '{local}' holds text, but only child elements are allowed")
         content = node[4]
-        value = _leaf(child, content, child_path) if isinstance(content, str) else _complex(child, content, child_path, namespace)
+        value = (
+            _leaf(child, content, child_path)
+            if isinstance(content, str)
+            else _complex(child, content, child_path, namespace)
+        )
         if node[3]:
             out.setdefault(json_name, []).append(value)
         elif json_name in out:
@@ -304,7 +328,9 @@ def parse_line_xml(body: bytes, message_name: str, line_field: str, version: str
         _check_attributes(root, "")
         children = list(root)
         if len(children) != 1 or (root.text and root.text.strip()):
-            raise XmlInvalid(message_name, f"a line document wrapped in '{message_name}' must hold exactly one '{line_field}'")
+            raise XmlInvalid(
+                message_name, f"a line document wrapped in '{message_name}' must hold exactly one '{line_field}'"
+            )
         root = children[0]
         _expect(root, line_field, namespace, (line_field,))
     line = _complex(root, node[4], line_field, namespace)

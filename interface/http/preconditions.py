@@ -45,7 +45,7 @@ def expected_version() -> frozenset[int] | None:
     for item in header.split(","):
         match = _ENTITY_TAG.fullmatch(item)
         if match is None:
-            raise BadParameter(f"If-Match {header[:100]!r} is not a list of entity-tags such as \"3\"")
+            raise BadParameter(f'If-Match {header[:100]!r} is not a list of entity-tags such as "3"')
         tags.append(match.group(1))
     versions = frozenset(int(tag) for tag in tags if tag.isdigit() and len(tag) < 19)
     if not versions:

@@ -99,7 +99,9 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
     class SetuPlanningServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings = {
-                "bind": [f"[{options.host}]:{options.port}" if ":" in options.host else f"{options.host}:{options.port}"],
+                "bind": [
+                    f"[{options.host}]:{options.port}" if ":" in options.host else f"{options.host}:{options.port}"
+                ],
                 "workers": options.workers,
                 "worker_class": "gthread",
                 "threads": options.threads,

@@ -109,7 +109,7 @@ def _identifiers(where: FileEntry, value: Any) -> frozenset[PartyIdentifier]:
 
 def _identifier(where: FileEntry, item: Any) -> PartyIdentifier:
     if not isinstance(item, dict):
-        raise where.fail("each identifier must be a table { value = \"...\", schemeAgencyId = \"...\" }")
+        raise where.fail('each identifier must be a table { value = "...", schemeAgencyId = "..." }')
     where.check_keys(item, _IDENTIFIER_KEYS, "identifiers.")
     for key in _IDENTIFIER_KEYS:
         if not isinstance(item.get(key), str) or not item[key].strip():
@@ -124,7 +124,7 @@ def _token_hashes(where: FileEntry, value: Any) -> frozenset[str]:
     for item in value:
         if not isinstance(item, str) or not _TOKEN_HASH.fullmatch(item):
             raise where.fail(
-                f"token #{len(seen) + 1} is not \"sha256:\" followed by 64 lowercase hex digits "
+                f'token #{len(seen) + 1} is not "sha256:" followed by 64 lowercase hex digits '
                 "(put the token's hash here, never the token: see 'setu-planning token hash')"
             )
         if item in seen:
@@ -193,9 +193,7 @@ def _check_unique(path: Path, configs: list[PartyConfig]) -> None:
         for claim, what in claims:
             other = owners.setdefault(claim, config.name)
             if other != config.name:
-                raise PartiesFileError(
-                    f"{path}: {what} is claimed by both party {other!r} and party {config.name!r}"
-                )
+                raise PartiesFileError(f"{path}: {what} is claimed by both party {other!r} and party {config.name!r}")
     _check_jwt_routes(path, configs)
 
 
@@ -209,6 +207,5 @@ def _check_jwt_routes(path: Path, configs: list[PartyConfig]) -> None:
         if len(sharing) > 1 and (None in subjects or len(set(subjects)) != len(subjects)):
             names = " and ".join(repr(config.name) for config in sharing)
             raise PartiesFileError(
-                f"{path}: parties {names} all accept JWTs from issuer {issuer!r}; "
-                "give each a distinct 'jwt.subject'"
+                f"{path}: parties {names} all accept JWTs from issuer {issuer!r}; give each a distinct 'jwt.subject'"
             )

@@ -139,7 +139,7 @@ def _jwks_keys(where: FileEntry, path: Path, algorithms: tuple[str, ...]) -> dic
         raise where.fail(f"{path} is not JSON") from None
     members = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(members, list) or not members:
-        raise where.fail(f"{path} is not a JWKS: no non-empty \"keys\" array")
+        raise where.fail(f'{path} is not a JWKS: no non-empty "keys" array')
     keys: dict[str | None, VerificationKey] = {}
     for number, member in enumerate(members, 1):
         key = _jwk(where, f"{path} key #{number}", member, algorithms)

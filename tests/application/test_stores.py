@@ -46,7 +46,7 @@ def test_a_sqlite_store_and_its_outbox_never_import_the_postgresql_driver(tmp_pa
         from setu_planning.application import PlanningApplication
         from setu_planning.application.delivery import DeliveryApplication
         import setu_planning.application.recorders, setu_planning.application.delivery_store
-        planning = PlanningApplication("sqlite:///{tmp_path / 'store.sqlite3'}")
+        planning = PlanningApplication("sqlite:///{tmp_path / "store.sqlite3"}")
         DeliveryApplication(planning).close()
         planning.close()
         print(sorted(m for m in sys.modules if m.split(".")[0] == "psycopg" or m.endswith(".postgres")))

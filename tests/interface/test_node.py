@@ -13,13 +13,13 @@ import json
 import uuid
 
 import pytest
-
 from samples import request
+from stub_setu_server import StubSetuServer
+from support import eventually
+
 from setu_planning.application.delivery import DeliveryApplication
 from setu_planning.interface.parties import token_hash
 from setu_planning.interface.server import ServeOptions, app_factory
-from stub_setu_server import StubSetuServer
-from support import eventually
 
 
 @pytest.fixture
@@ -44,9 +44,7 @@ def built(monkeypatch):
     return made
 
 
-def test_a_serving_worker_process_holds_exactly_one_delivery_application(
-    tmp_path, monkeypatch, counterparty, built
-):
+def test_a_serving_worker_process_holds_exactly_one_delivery_application(tmp_path, monkeypatch, counterparty, built):
     otto_token = f"otto-{uuid.uuid4().hex}{uuid.uuid4().hex}"
     acme_token = f"acme-{uuid.uuid4().hex}{uuid.uuid4().hex}"
     parties = tmp_path / "parties.toml"
@@ -78,7 +76,9 @@ def test_a_serving_worker_process_holds_exactly_one_delivery_application(
         client = app.test_client()
         otto = {"Authorization": f"Bearer {otto_token}", "setuVersionId": "2.0", "Accept": "application/json"}
         acme = {"Authorization": f"Bearer {acme_token}", "Accept": "application/json"}
-        created = client.post("/planning/requests", data=json.dumps(request()), content_type="application/json", headers=otto)
+        created = client.post(
+            "/planning/requests", data=json.dumps(request()), content_type="application/json", headers=otto
+        )
         assert created.status_code == 201, created.get_data(as_text=True)
         resource = created.headers["Location"].rsplit("/", 1)[-1]
 
