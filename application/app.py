@@ -45,7 +45,7 @@ from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
 from .services import AssignmentService, ConstraintsService, RequestService, ResourceService, provenance
 from .states import ResourceState, Submission
-from .stores.contract import PlanningRecorder, PlanningStore
+from .stores.contract import PlanningRecorder, PlanningStore, store_of
 from .views import ViewCache
 
 __all__ = [  # the use cases, what they return and issuing_party moved; importable from here as before
@@ -113,7 +113,7 @@ class PlanningApplication(Application[UUID]):
         return store_of(self.factory)
 
     def construct_recorder(self) -> PlanningRecorder:
-        store_of(self.factory)
+        store_of(self.factory)  # a library factory is refused, saying what to set
         recorder = self.factory.application_recorder()
         if not isinstance(recorder, PlanningRecorder):
             raise TypeError(
@@ -200,13 +200,3 @@ class PlanningApplication(Application[UUID]):
         counter = EventCounter()
         self.recorder.rebuild_read_models(read_model_writes(self.recorder, self.filing, counter))
         return counter.count
-
-
-def store_of(factory: object) -> PlanningStore:
-    """The factory of an application as a planning store; a library factory is refused with what to set."""
-    if not isinstance(factory, PlanningStore):
-        raise TypeError(
-            f"{type(factory).__name__} is no setu-planning store; set PERSISTENCE_MODULE to a "
-            "setu_planning.application.stores class, or open the application with a database URL"
-        )
-    return factory

@@ -45,11 +45,11 @@ from setu_planning.domain.messages import LineKind
 from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id, outbound_change
 from setu_planning.domain.parties import Party, parties_named
 
-from .app import PlanningApplication, store_of
+from .app import PlanningApplication
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
-from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore
+from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
 
 __all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
     "PAGE",

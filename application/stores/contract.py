@@ -282,3 +282,13 @@ class PlanningStore(ABC):
     def rewrite(self, column: EncryptedColumn, transform: Callable[[bytes], bytes | None]) -> int:
         """Rewrite the values of ``column`` page by page (``transform`` returns None to keep one);
         returns how many changed."""
+
+
+def store_of(factory: object) -> PlanningStore:
+    """The factory of an application as a planning store; a library factory is refused with what to set."""
+    if not isinstance(factory, PlanningStore):
+        raise TypeError(
+            f"{type(factory).__name__} is no setu-planning store; set PERSISTENCE_MODULE to a "
+            "setu_planning.application.stores class, or open the application with a database URL"
+        )
+    return factory
