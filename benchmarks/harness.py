@@ -177,8 +177,12 @@ class Server:
         self.run.note(self.argv)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=ROOT,
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=ROOT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -267,8 +271,6 @@ def server_settings(server: Server) -> dict[str, Any]:
     raise RuntimeError(f"cannot read the server settings from:\n{server.banner()[-2000:]}")
 
 
-
-
 # ---------------------------------------------------------------------------- helpers
 def script(run: Run, argv: list[str | Path], timeout: float = 1800) -> dict[str, Any]:
     """Run one of our scripts (printing JSON on its last line); its result."""
@@ -281,7 +283,9 @@ def script(run: Run, argv: list[str | Path], timeout: float = 1800) -> dict[str,
 
 def prepare(run: Run) -> None:
     """The example (from the spec folder), the POST template and the parties file with a token."""
-    spec = Path(os.environ["SETU_SPEC_DIR"]) if os.environ.get("SETU_SPEC_DIR") else ROOT.parent / "shared" / "setu-spec"
+    spec = (
+        Path(os.environ["SETU_SPEC_DIR"]) if os.environ.get("SETU_SPEC_DIR") else ROOT.parent / "shared" / "setu-spec"
+    )
     run.example = spec / EXAMPLE
     if not run.example.is_file():
         raise SystemExit(
@@ -311,15 +315,24 @@ def prepare(run: Run) -> None:
 
 def machine(run: Run) -> dict[str, Any]:
     cpu = next(
-        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")),
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
         platform.processor() or "unknown",
     )
     mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
     os_name = platform.platform()
     with contextlib.suppress(OSError):
-        os_name = next(
-            ln.split("=", 1)[1].strip('"') for ln in Path("/etc/os-release").read_text().splitlines() if ln.startswith("PRETTY_NAME=")
-        ) + f" (kernel {platform.release()})"
+        os_name = (
+            next(
+                ln.split("=", 1)[1].strip('"')
+                for ln in Path("/etc/os-release").read_text().splitlines()
+                if ln.startswith("PRETTY_NAME=")
+            )
+            + f" (kernel {platform.release()})"
+        )
     versions = {}
     for package in ("eventsourcing", "flask", "gunicorn", "psycopg"):
         with contextlib.suppress(Exception):
@@ -342,5 +355,3 @@ def machine(run: Run) -> dict[str, Any]:
         "loadgen": wrk or "benchmarks/pyload.py (Python)",
         "loadavg_start": os.getloadavg(),
     }
-
-

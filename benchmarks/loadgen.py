@@ -51,13 +51,41 @@ def load(run: Run, server: Server, method: str, connections: int, seconds: int, 
         threads = str(min(2, connections))
         base = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
         if method == "POST":
-            argv = [*base, "-s", HERE / "wrk" / "post_request.lua", f"{server.url}/planning/requests",
-                    "--", run.template, token, tag]
+            argv = [
+                *base,
+                "-s",
+                HERE / "wrk" / "post_request.lua",
+                f"{server.url}/planning/requests",
+                "--",
+                run.template,
+                token,
+                tag,
+            ]
         else:
-            argv = [*base, "-s", HERE / "wrk" / "get_request.lua", server.url, "--", run.tmp / f"{server.name}.ids", token]
+            argv = [
+                *base,
+                "-s",
+                HERE / "wrk" / "get_request.lua",
+                server.url,
+                "--",
+                run.tmp / f"{server.name}.ids",
+                token,
+            ]
     else:
-        argv = [PYTHON, HERE / "pyload.py", method.lower(), f"{server.url}/planning/requests",
-                "--connections", str(connections), "--seconds", str(seconds), "--token", token, "--tag", tag]
+        argv = [
+            PYTHON,
+            HERE / "pyload.py",
+            method.lower(),
+            f"{server.url}/planning/requests",
+            "--connections",
+            str(connections),
+            "--seconds",
+            str(seconds),
+            "--token",
+            token,
+            "--tag",
+            tag,
+        ]
         argv += ["--template", run.template] if method == "POST" else ["--ids", run.tmp / f"{server.name}.ids"]
     run.note(argv)
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -73,7 +101,9 @@ def load(run: Run, server: Server, method: str, connections: int, seconds: int, 
     report = json.loads(line.removeprefix("BENCH_JSON "))
     wall = report["duration_us"] / 1e6
     cores = os.cpu_count() or 1
-    loadgen_cpu = (after_children.ru_utime + after_children.ru_stime) - (before_children.ru_utime + before_children.ru_stime)
+    loadgen_cpu = (after_children.ru_utime + after_children.ru_stime) - (
+        before_children.ru_utime + before_children.ru_stime
+    )
     report.update(
         rps=report["requests"] / wall if wall else 0.0,
         method=method,
@@ -135,4 +165,3 @@ def precreate(run: Run, server: Server, count: int = PRECREATED) -> Path:
     if response.status != 200:
         raise RuntimeError(f"GET of a pre-created request answered {response.status}")
     return target
-

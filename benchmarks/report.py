@@ -14,7 +14,6 @@ import shlex
 from typing import Any
 
 from harness import TARGET_C, Run
-
 from phases import Phase, Row, cpu_ms, ms, rps
 
 
@@ -88,18 +87,26 @@ def cost_text(run: Run) -> str:
             parts.append(f"a {method} on the bare app {bare:.2f} ms")
     if not parts:
         return ""
-    return (f"Server CPU per request at c = {TARGET_C} (steadier than throughput on this shared machine; PostgreSQL's "
-            "own CPU included in its runs): " + "; ".join(parts) + ".")
+    return (
+        f"Server CPU per request at c = {TARGET_C} (steadier than throughput on this shared machine; PostgreSQL's "
+        "own CPU included in its runs): " + "; ".join(parts) + "."
+    )
 
 
 PROFILE_PARTS = (
     ("decode", "strict JSON decoding (UTF-8, unique keys, finite numbers, depth)"),
     ("schema", "structure against the SETU 2.0 schema (pydantic)"),
     ("rules", "business rules (BR-282…295, line ids, XML characters, dates)"),
-    ("aggregate", "the aggregate and its event, the document key and claim check, encoding the event and the "
-                  "current-state row, an in-memory store (submit in memory, less schema and rules)"),
-    ("store", "SQLite: the event, timestamp, current-state row and document claim in one transaction, "
-              "and the commit's WAL sync (`synchronous = FULL`) (submit on SQLite, less submit in memory)"),
+    (
+        "aggregate",
+        "the aggregate and its event, the document key and claim check, encoding the event and the "
+        "current-state row, an in-memory store (submit in memory, less schema and rules)",
+    ),
+    (
+        "store",
+        "SQLite: the event, timestamp, current-state row and document claim in one transaction, "
+        "and the commit's WAL sync (`synchronous = FULL`) (submit on SQLite, less submit in memory)",
+    ),
     ("http", "Flask routing, authentication, answer (the whole POST, less decoding and submit on SQLite)"),
     ("wsgi", "**the whole POST, in process** (one WSGI call to the app `serve` runs, no server)"),
     ("bare_wsgi", "the bare app's POST, in process (parse the body, answer it)"),
@@ -115,56 +122,74 @@ def targets_text(run: Run) -> str:
     sqlite_rps = rps(run, "sqlite", "POST")
     if sqlite_rps and bare_rps:
         ratio = sqlite_rps / bare_rps
-        out.append(f"**POST on SQLite (0.50 × the bare Flask ceiling at c = {TARGET_C}: {ratio:.2f}, "
-                   f"{'met' if ratio >= 0.5 else 'missed'}).** The bare app parses the body and echoes it; a POST here "
-                   "must do what the service exists for.")
+        out.append(
+            f"**POST on SQLite (0.50 × the bare Flask ceiling at c = {TARGET_C}: {ratio:.2f}, "
+            f"{'met' if ratio >= 0.5 else 'missed'}).** The bare app parses the body and echoes it; a POST here "
+            "must do what the service exists for."
+        )
     profile = run.results.get("post_profile", {}).get("sqlite")
     if profile:
         parts = {**profile["parts"], **profile["derived"]}
-        out.append(f"Each part of it, timed in process in this run (`benchmarks/post_profile.py`: one POST of the "
-                   f"official example, median of {profile['repeats']}, see above):\n\n"
-                   "| part | CPU ms per POST | wall ms per POST |\n| --- | --- | --- |\n"
-                   + "\n".join(f"| {label} | {parts[key]['cpu_ms']:.3f} | {parts[key]['wall_ms']:.3f} |"
-                               for key, label in PROFILE_PARTS))
+        out.append(
+            f"Each part of it, timed in process in this run (`benchmarks/post_profile.py`: one POST of the "
+            f"official example, median of {profile['repeats']}, see above):\n\n"
+            "| part | CPU ms per POST | wall ms per POST |\n| --- | --- | --- |\n"
+            + "\n".join(
+                f"| {label} | {parts[key]['cpu_ms']:.3f} | {parts[key]['wall_ms']:.3f} |"
+                for key, label in PROFILE_PARTS
+            )
+        )
         beyond = parts["wsgi"]["cpu_ms"] - parts["bare_wsgi"]["cpu_ms"]
         text = f"In process, the application's work beyond the bare app's is {beyond:.2f} ms of CPU per POST."
         if sqlite_cpu and bare_cpu:
-            text += (f" Served at c = {TARGET_C}, a POST cost the server {sqlite_cpu:.2f} ms of CPU against the bare "
-                     f"app's {bare_cpu:.2f} ms, of which {bare_cpu - parts['bare_wsgi']['cpu_ms']:.2f} ms is the server's "
-                     "own (gunicorn: sockets, HTTP parsing, threads; the bare app's server CPU per request less its "
-                     f"in-process POST). At {sqlite_cpu:.2f} ms, {nproc} cores serve at most "
-                     f"{nproc * 1000 / sqlite_cpu:,.0f} POSTs/s. Reaching half the ceiling with the server CPU the bare "
-                     f"run used would leave {bare_cpu:.2f} ms per POST for everything beyond parsing and answering, "
-                     f"against the {beyond:.2f} ms above.")
+            text += (
+                f" Served at c = {TARGET_C}, a POST cost the server {sqlite_cpu:.2f} ms of CPU against the bare "
+                f"app's {bare_cpu:.2f} ms, of which {bare_cpu - parts['bare_wsgi']['cpu_ms']:.2f} ms is the server's "
+                "own (gunicorn: sockets, HTTP parsing, threads; the bare app's server CPU per request less its "
+                f"in-process POST). At {sqlite_cpu:.2f} ms, {nproc} cores serve at most "
+                f"{nproc * 1000 / sqlite_cpu:,.0f} POSTs/s. Reaching half the ceiling with the server CPU the bare "
+                f"run used would leave {bare_cpu:.2f} ms per POST for everything beyond parsing and answering, "
+                f"against the {beyond:.2f} ms above."
+            )
         out.append(text)
     if out:
-        out.append("What was cut along the way: validation with many violations made linear; one walk for the "
-                   "XML-characters rule instead of three; a document-index aggregate read and written per POST "
-                   "replaced by a claimed row; concurrent saves of a process in one transaction (group commit); "
-                   "SQLite writers of all processes queued on a lock file instead of SQLite's sleeping busy handler; "
-                   "read-model tables written as `WITHOUT ROWID` B-trees. Relaxing `synchronous` to `NORMAL` would cut "
-                   "the commit's sync, at the price of losing the last acknowledged changes on a power loss; it is not done.")
+        out.append(
+            "What was cut along the way: validation with many violations made linear; one walk for the "
+            "XML-characters rule instead of three; a document-index aggregate read and written per POST "
+            "replaced by a claimed row; concurrent saves of a process in one transaction (group commit); "
+            "SQLite writers of all processes queued on a lock file instead of SQLite's sleeping busy handler; "
+            "read-model tables written as `WITHOUT ROWID` B-trees. Relaxing `synchronous` to `NORMAL` would cut "
+            "the commit's sync, at the price of losing the last acknowledged changes on a power loss; it is not done."
+        )
     pg_rps = rps(run, "postgres", "POST")
     stock = run.results.get("store_ceiling", {}).get("postgres", {}).get("saves_per_second")
     if pg_rps and stock:
         ratio = pg_rps / stock
-        text = (f"**POST on PostgreSQL (above the stock eventsourcing save rate: {ratio:.2f} of it, "
-                f"{'met' if ratio > 1 else 'missed'}).** The stock figure saves a trivial aggregate, one small event, "
-                "one statement per transaction. A POST's transaction writes the event, its timestamp, the "
-                "current-state row and the document claim (sent as one pipeline, under one table lock per group of "
-                "concurrent saves)")
+        text = (
+            f"**POST on PostgreSQL (above the stock eventsourcing save rate: {ratio:.2f} of it, "
+            f"{'met' if ratio > 1 else 'missed'}).** The stock figure saves a trivial aggregate, one small event, "
+            "one statement per transaction. A POST's transaction writes the event, its timestamp, the "
+            "current-state row and the document claim (sent as one pipeline, under one table lock per group of "
+            "concurrent saves)"
+        )
         if pg_cpu:
-            text += (f", and the server CPU per POST, PostgreSQL's included, was {pg_cpu:.2f} ms: {nproc} cores shared "
-                     f"by the load generator, the application and PostgreSQL give at most {nproc * 1000 / pg_cpu:,.0f} "
-                     "POSTs/s here, whatever the locking")
+            text += (
+                f", and the server CPU per POST, PostgreSQL's included, was {pg_cpu:.2f} ms: {nproc} cores shared "
+                f"by the load generator, the application and PostgreSQL give at most {nproc * 1000 / pg_cpu:,.0f} "
+                "POSTs/s here, whatever the locking"
+            )
         pg_profile = run.results.get("post_profile", {}).get("postgres")
         if pg_profile:
             store = pg_profile["derived"]["store"]
-            text += (f". In process, the PostgreSQL part of a submit cost this process {store['cpu_ms']:.2f} ms of CPU "
-                     f"and {store['wall_ms']:.2f} ms of wall time (the round trips and PostgreSQL's own work)")
-        text += (". On a deployment where the database has its own cores, the application's share scales out over "
-                 "nodes (`tests/e2e/test_scale_out.py`) and the database's write path is shared through group commit; "
-                 f"this {nproc}-core machine cannot show that.")
+            text += (
+                f". In process, the PostgreSQL part of a submit cost this process {store['cpu_ms']:.2f} ms of CPU "
+                f"and {store['wall_ms']:.2f} ms of wall time (the round trips and PostgreSQL's own work)"
+            )
+        text += (
+            ". On a deployment where the database has its own cores, the application's share scales out over "
+            "nodes (`tests/e2e/test_scale_out.py`) and the database's write path is shared through group commit; "
+            f"this {nproc}-core machine cannot show that."
+        )
         out.append(text)
     return "\n\n".join(out)
 
@@ -173,7 +198,7 @@ def document(run: Run, phases: list[Phase], elapsed: float) -> str:
     """docs/performance.md: the table, the machine, how each figure was measured, the CPU, the commands."""
     r, m, args = run.results, run.results["machine"], run.args
     s, pg = r.get("settings", {}), r.get("postgres", {})
-    date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     # The options the run was given, without this machine's paths.
     invocation = "".join(" " + ("FILE" if os.path.isabs(a) else shlex.quote(a)) for a in args.argv)
     methods: dict[type, str] = {}
@@ -183,7 +208,8 @@ def document(run: Run, phases: list[Phase], elapsed: float) -> str:
     missed = any(row.met is False for row in rows(run, phases) if row.figure.startswith("POST"))
     targets = targets_text(run)
     method_text = "\n\n".join(text for text in methods.values() if text)
-    return f"""# Performance
+    return (
+        f"""# Performance
 
 Figures from one run of `make bench` ({date}, {elapsed / 60:.1f} minutes), on the machine below.
 Run `make bench` again for current ones; throughput on this shared virtual machine moves from run
@@ -205,19 +231,19 @@ Authentication is on in every setu-planning run (a parties file, `Authorization:
 
 | | |
 | --- | --- |
-| CPU | {m['cpu']}, `nproc` = {m['nproc']} |
-| memory | {m['memory_gib']} GiB |
-| OS | {m['os']} |
-| Python | {m['python']} |
-| SQLite | {m['sqlite']} (Python's `sqlite3`) |
-| PostgreSQL | {pg.get('version', 'not measured')}; {', '.join(f'{k} = {v}' for k, v in pg.get('settings', {}).items())} |
-| packages | {', '.join(f'{k} {v}' for k, v in m['packages'].items())} |
-| load generator | {m['loadgen']} |
-| server | `setu-planning serve` defaults: {s.get('server', '?')}, {s.get('workers', '?')} worker processes × {s.get('threads', '?')} threads |
-| load average | {' / '.join(f'{x:.2f}' for x in m['loadavg_start'])} at the start, {' / '.join(f'{x:.2f}' for x in m['loadavg_end'])} at the end (1 / 5 / 15 min) |
+| CPU | {m["cpu"]}, `nproc` = {m["nproc"]} |
+| memory | {m["memory_gib"]} GiB |
+| OS | {m["os"]} |
+| Python | {m["python"]} |
+| SQLite | {m["sqlite"]} (Python's `sqlite3`) |
+| PostgreSQL | {pg.get("version", "not measured")}; {", ".join(f"{k} = {v}" for k, v in pg.get("settings", {}).items())} |
+| packages | {", ".join(f"{k} {v}" for k, v in m["packages"].items())} |
+| load generator | {m["loadgen"]} |
+| server | `setu-planning serve` defaults: {s.get("server", "?")}, {s.get("workers", "?")} worker processes × {s.get("threads", "?")} threads |
+| load average | {" / ".join(f"{x:.2f}" for x in m["loadavg_start"])} at the start, {" / ".join(f"{x:.2f}" for x in m["loadavg_end"])} at the end (1 / 5 / 15 min) |
 
 Everything — load generator, gunicorn workers, PostgreSQL, the in-process measurements —
-runs on these {m['nproc']} cores, and the machine is shared with other work (the load average
+runs on these {m["nproc"]} cores, and the machine is shared with other work (the load average
 above shows how much). Absolute figures are of this machine on this day; the ratios, each
 measured minutes apart from its reference in the same run, travel better.
 
@@ -266,7 +292,7 @@ in `benchmarks/`, usable alone (`--help`):
 
 ## Where the CPU went in each HTTP run
 
-CPU in cores (of {m['nproc']}), averaged over each measured run. "Server" is the gunicorn
+CPU in cores (of {m["nproc"]}), averaged over each measured run. "Server" is the gunicorn
 master and workers (and, in the PostgreSQL runs, the postmaster and its backends), from
 `/proc/<pid>/stat`; "load generator" is the CPU time of the load generator process; "other" is
 the rest of the machine's busy time (`/proc/stat`) meanwhile: other processes on the shared
@@ -290,4 +316,7 @@ with `$T` = min(2, `$C`) threads, {f"once for `$D` = {args.warmup} s (warm-up) a
 `$D` = {args.duration} s (measured), with a new `$TAG` each time.
 
 ```sh
-""" + "\n".join(run.commands) + "\n```\n"
+"""
+        + "\n".join(run.commands)
+        + "\n```\n"
+    )

@@ -40,14 +40,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import CONCURRENCIES, ROOT, TARGET_C, Interrupted, Run, ignore_signals, machine, prepare, say, stop_on_signals
+from harness import (
+    CONCURRENCIES,
+    ROOT,
+    TARGET_C,
+    Interrupted,
+    Run,
+    ignore_signals,
+    machine,
+    prepare,
+    say,
+    stop_on_signals,
+)
 from loadgen import ensure_wrk
-from report import document, table
-
 from phases import Phase, Store, Target
 from phases.growth import GrowthPhase
 from phases.serving import BareFlaskPhase, ServePhase, ceiling
 from phases.stores import AsOfPhase, OnPostgres, PostProfilePhase, StoreCeilingPhase
+from report import document, table
 
 
 def stock_rate(store: str):
@@ -88,16 +98,30 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured load run (default 5)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each (default 2; 0: none)")
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the big store (default 1,000,000)")
-    parser.add_argument("--concurrency", type=lambda v: [int(c) for c in v.split(",")], default=list(CONCURRENCIES),
-                        help="connections, comma-separated (default 1,8,32)")
+    parser.add_argument(
+        "--concurrency",
+        type=lambda v: [int(c) for c in v.split(",")],
+        default=list(CONCURRENCIES),
+        help="connections, comma-separated (default 1,8,32)",
+    )
     parser.add_argument("--workers", type=int, help="serve --workers (default: serve's own default)")
     parser.add_argument("--threads", type=int, help="serve --threads (default: serve's own default)")
-    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
-                        help="auto (default): wrk, installed with apt-get if missing and possible, else pyload.py")
-    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"), help="where to write the report ('-': nowhere)")
+    parser.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="auto (default): wrk, installed with apt-get if missing and possible, else pyload.py",
+    )
+    parser.add_argument(
+        "--output", default=str(ROOT / "docs" / "performance.md"), help="where to write the report ('-': nowhere)"
+    )
     parser.add_argument("--json", help="also write every raw figure as JSON to this file")
-    parser.add_argument("--skip", default="", help="phases to skip, comma-separated: postgres, growth, profile (for development)")
-    parser.add_argument("--quick", action="store_true", help="1 s runs, no warm-up, 100,000 events: to check the harness")
+    parser.add_argument(
+        "--skip", default="", help="phases to skip, comma-separated: postgres, growth, profile (for development)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 s runs, no warm-up, 100,000 events: to check the harness"
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.repeats = 500  # POSTs timed by the in-process profile

@@ -25,7 +25,9 @@ def ceiling(method: str) -> Target:
     return Target("", lambda run: rps(run, "bare", method))
 
 
-def http_row(run: Run, order: tuple[int, ...], label: str, store: str, method: str, target: Target | None) -> Row | None:
+def http_row(
+    run: Run, order: tuple[int, ...], label: str, store: str, method: str, target: Target | None
+) -> Row | None:
     """A row of req/s (p50) at each concurrency, judged at c = 8 against ``target``."""
     by_c = run.results.get("http", {}).get(store, {}).get(method)
     if not by_c:
@@ -34,7 +36,9 @@ def http_row(run: Run, order: tuple[int, ...], label: str, store: str, method: s
     for c in run.args.concurrency:
         report = by_c.get(c)
         cells.append(
-            "—" if report is None else f"{report['rps']:,.0f} ({ms(report['latency_us']['p50'])} ms)"
+            "—"
+            if report is None
+            else f"{report['rps']:,.0f} ({ms(report['latency_us']['p50'])} ms)"
             + (" ⚠" if sum(report["errors"].values()) else "")
         )
     ratio, met = target.judge(rps(run, store, method), run) if target else (None, None)
@@ -69,8 +73,14 @@ class ServePhase(Phase):
 
     def rows(self, run: Run) -> list[Row]:
         found = (
-            http_row(run, (GROUP[m], self.store.rank), f"{m}, setu-planning on {self.store.label}", self.store.name, m,
-                     self.targets.get(m))
+            http_row(
+                run,
+                (GROUP[m], self.store.rank),
+                f"{m}, setu-planning on {self.store.label}",
+                self.store.name,
+                m,
+                self.targets.get(m),
+            )
             for m in METHODS
         )
         return [row for row in found if row]
@@ -80,13 +90,16 @@ class ServePhase(Phase):
 
     def method(self, run: Run) -> str:
         args, nproc = run.args, run.results["machine"]["nproc"]
-        reports = [rep for by_m in run.results.get("http", {}).values() for by_c in by_m.values() for rep in by_c.values()]
+        reports = [
+            rep for by_m in run.results.get("http", {}).values() for by_c in by_m.values() for rep in by_c.values()
+        ]
         per_request = [rep["cpu_loadgen"] / rep["rps"] * 1e6 for rep in reports if rep["rps"]]
         per_request_text = f"{min(per_request):.0f}–{max(per_request):.0f} µs" if per_request else "—"
         max_loadgen = max((rep["cpu_loadgen"] for rep in reports), default=0.0)
         loadgen = (
             "**wrk** (`benchmarks/wrk/post_request.lua`, `get_request.lua`), "
-            f"`-t min(2, c) -c c -d {args.duration}s`" + (f" after a `{args.warmup}s` warm-up run" if args.warmup else "")
+            f"`-t min(2, c) -c c -d {args.duration}s`"
+            + (f" after a `{args.warmup}s` warm-up run" if args.warmup else "")
             if run.loadgen == "wrk"
             else f"**benchmarks/pyload.py** (wrk was not available), {args.duration} s after a {args.warmup} s warm-up; "
             f"its own ceiling against a trivial server is {run.results.get('loadgen_ceiling', 0):,.0f} req/s at c = 8"
@@ -116,17 +129,40 @@ class BareFlaskPhase(Phase):
 
     def measure(self, run: Run) -> None:
         settings = run.results["settings"]
-        say(f"Ceiling: bare Flask under {settings['server']}, {settings['workers']} workers x {settings['threads']} threads")
+        say(
+            f"Ceiling: bare Flask under {settings['server']}, {settings['workers']} workers x {settings['threads']} threads"
+        )
         port = free_port()
-        argv = [PYTHON, HERE / "bare_flask.py", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(settings["workers"]), "--threads", str(settings["threads"]),
-                "--server", settings["server"], "--document", run.example]
+        argv = [
+            PYTHON,
+            HERE / "bare_flask.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(settings["workers"]),
+            "--threads",
+            str(settings["threads"]),
+            "--server",
+            settings["server"],
+            "--document",
+            run.example,
+        ]
         with serving(run, "bare", argv, port) as server:
             (run.tmp / "bare.ids").write_text("\n".join(f"bare-{n}" for n in range(PRECREATED)) + "\n")
             run.results.setdefault("http", {})["bare"] = http_loads(run, server, "bare Flask")
         if run.loadgen == "python":
             say("Load generator ceiling: pyload.py against a trivial server, c = 8")
-            argv = [PYTHON, HERE / "pyload.py", "ceiling", "--connections", str(TARGET_C), "--seconds", str(run.args.duration)]
+            argv = [
+                PYTHON,
+                HERE / "pyload.py",
+                "ceiling",
+                "--connections",
+                str(TARGET_C),
+                "--seconds",
+                str(run.args.duration),
+            ]
             run.note(argv)
             done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True)
             report = json.loads(done.stdout.split("BENCH_JSON ", 1)[1])
@@ -135,8 +171,13 @@ class BareFlaskPhase(Phase):
     def rows(self, run: Run) -> list[Row]:
         found = [http_row(run, (GROUP[m], 0), f"{m}, bare Flask (HTTP ceiling)", "bare", m, None) for m in METHODS]
         if "loadgen_ceiling" in run.results:
-            found.append(Row((LOADGEN_CEILING, 0), "Load generator ceiling: pyload.py vs a trivial server, c = 8",
-                             f"{run.results['loadgen_ceiling']:,.0f} req/s"))
+            found.append(
+                Row(
+                    (LOADGEN_CEILING, 0),
+                    "Load generator ceiling: pyload.py vs a trivial server, c = 8",
+                    f"{run.results['loadgen_ceiling']:,.0f} req/s",
+                )
+            )
         return [row for row in found if row]
 
     def cpu_runs(self, run: Run) -> list[tuple[tuple[int, ...], str, dict[str, Any]]]:
@@ -147,7 +188,7 @@ class BareFlaskPhase(Phase):
         return f"""**HTTP ceiling (bare Flask).** `benchmarks/bare_flask.py`: a Flask app whose POST parses the JSON
 body and answers it, and whose GET answers the example as a fixed document — no authentication,
 validation or store — served by setu-planning's own `server.run` with only the application factory
-swapped, so gunicorn's settings (gthread, {s.get('workers', '?')} workers × {s.get('threads', '?')} threads,
+swapped, so gunicorn's settings (gthread, {s.get("workers", "?")} workers × {s.get("threads", "?")} threads,
 keep-alive, limits) are identical. Same loads. *Limit:* the same CPU, spent on wrk, gunicorn,
 Werkzeug and Flask: it is the most any Flask app can do here, so ratios against it show the
 share of the HTTP stack's capacity the application keeps."""

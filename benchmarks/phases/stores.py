@@ -29,16 +29,31 @@ class StoreCeilingPhase(Phase):
     def measure(self, run: Run) -> None:
         say(f"{self.store.label}: stock eventsourcing save rate")
         run.results.setdefault("store_ceiling", {})[self.store.name] = script(
-            run, [PYTHON, HERE / "store_ceiling.py", "--db", self.store.new_database("stock"),
-                  "--threads", str(THREADS), "--seconds", str(run.args.duration), "--json"])
+            run,
+            [
+                PYTHON,
+                HERE / "store_ceiling.py",
+                "--db",
+                self.store.new_database("stock"),
+                "--threads",
+                str(THREADS),
+                "--seconds",
+                str(run.args.duration),
+                "--json",
+            ],
+        )
 
     def rows(self, run: Run) -> list[Row]:
         found = run.results.get("store_ceiling", {}).get(self.store.name)
         if not found:
             return []
-        return [Row((STORE_CEILING, self.store.rank),
-                    f"Store ceiling: stock eventsourcing saves/s, {THREADS} threads, {self.store.label}",
-                    f"{found['saves_per_second']:,.0f} saves/s")]
+        return [
+            Row(
+                (STORE_CEILING, self.store.rank),
+                f"Store ceiling: stock eventsourcing saves/s, {THREADS} threads, {self.store.label}",
+                f"{found['saves_per_second']:,.0f} saves/s",
+            )
+        ]
 
     def method(self, run: Run) -> str:
         return f"""**Store ceiling (stock eventsourcing).** `benchmarks/store_ceiling.py`: a trivial
@@ -65,7 +80,8 @@ class AsOfPhase(Phase):
     def measure(self, run: Run) -> None:
         say(f"{self.store.label}: as-of latency")
         run.results.setdefault("as_of", {})[self.store.name] = script(
-            run, [PYTHON, HERE / "as_of.py", "--db", self.store.new_database("asof"), "--json"])
+            run, [PYTHON, HERE / "as_of.py", "--db", self.store.new_database("asof"), "--json"]
+        )
 
     def rows(self, run: Run) -> list[Row]:
         as_of = {row["events"]: row for row in run.results.get("as_of", {}).get(self.store.name, [])}
@@ -74,8 +90,16 @@ class AsOfPhase(Phase):
         cells = " / ".join(f"{as_of[n]['p50_ms']:.2f} ({as_of[n]['p90_ms']:.2f})" for n in sorted(as_of))
         small, large = as_of.get(10), as_of.get(10_000)
         ratio = large["p50_ms"] / small["p50_ms"] if small and large and small["p50_ms"] else None
-        return [Row((AS_OF, self.store.rank), f"as-of p50 (p90) ms at 10 / 1,000 / 10,000 events, {self.store.label}",
-                    cells, "p50 at 10,000 ≤ 2 × p50 at 10", ratio, None if ratio is None else ratio <= 2)]
+        return [
+            Row(
+                (AS_OF, self.store.rank),
+                f"as-of p50 (p90) ms at 10 / 1,000 / 10,000 events, {self.store.label}",
+                cells,
+                "p50 at 10,000 ≤ 2 × p50 at 10",
+                ratio,
+                None if ratio is None else ratio <= 2,
+            )
+        ]
 
     def method(self, run: Run) -> str:
         from setu_planning.application import PlanningApplication
@@ -97,8 +121,14 @@ class PostProfilePhase(Phase):
 
     rank = 45
     skip = "profile"
-    PARTS = (("decode", "decode"), ("schema", "schema"), ("rules", "rules"),
-             ("aggregate", "aggregate"), ("store", "store"), ("http", "HTTP"))
+    PARTS = (
+        ("decode", "decode"),
+        ("schema", "schema"),
+        ("rules", "rules"),
+        ("aggregate", "aggregate"),
+        ("store", "store"),
+        ("http", "HTTP"),
+    )
 
     def __init__(self, store: Store):
         self.store = store
@@ -106,9 +136,23 @@ class PostProfilePhase(Phase):
     def measure(self, run: Run) -> None:
         say(f"{self.store.label}: one POST part by part, in process")
         run.results.setdefault("post_profile", {})[self.store.name] = script(
-            run, [PYTHON, HERE / "post_profile.py", "--db", self.store.new_database("profile"),
-                  "--message", run.example, "--parties", run.parties, "--token", run.token,
-                  "--repeats", str(run.args.repeats), "--json"])
+            run,
+            [
+                PYTHON,
+                HERE / "post_profile.py",
+                "--db",
+                self.store.new_database("profile"),
+                "--message",
+                run.example,
+                "--parties",
+                run.parties,
+                "--token",
+                run.token,
+                "--repeats",
+                str(run.args.repeats),
+                "--json",
+            ],
+        )
 
     def rows(self, run: Run) -> list[Row]:
         found = run.results.get("post_profile", {}).get(self.store.name)
@@ -116,8 +160,13 @@ class PostProfilePhase(Phase):
             return []
         parts = {**found["parts"], **found["derived"]}
         cells = " + ".join(f"{label} {parts[key]['cpu_ms']:.2f}" for key, label in self.PARTS)
-        return [Row((PROFILE, self.store.rank), f"One POST in process, CPU ms by part, {self.store.label}",
-                    f"{cells} = {parts['wsgi']['cpu_ms']:.2f} (bare Flask {parts['bare_wsgi']['cpu_ms']:.2f})")]
+        return [
+            Row(
+                (PROFILE, self.store.rank),
+                f"One POST in process, CPU ms by part, {self.store.label}",
+                f"{cells} = {parts['wsgi']['cpu_ms']:.2f} (bare Flask {parts['bare_wsgi']['cpu_ms']:.2f})",
+            )
+        ]
 
     def method(self, run: Run) -> str:
         return f"""**One POST, part by part.** `benchmarks/post_profile.py`: in one process, without a server,
@@ -154,8 +203,10 @@ class OnPostgres(Phase):
             cluster.start()
             run.pg_port = cluster.port
             run.note(f"{prefix}initdb -D $PGDATA -A trust -U postgres --no-sync")
-            run.note(f'{prefix}pg_ctl -D $PGDATA -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=on '
-                     f'-c synchronous_commit=on -c full_page_writes=on" -l $PGDIR/log -w start')
+            run.note(
+                f'{prefix}pg_ctl -D $PGDATA -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=on '
+                f'-c synchronous_commit=on -c full_page_writes=on" -l $PGDIR/log -w start'
+            )
             run.results["postgres"] = {"version": cluster.version(), "settings": cluster.settings()}
             names: list[str] = []
 
