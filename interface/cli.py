@@ -13,6 +13,7 @@ from setu_planning.application.persistence import DATABASE_URL_VARIABLE, databas
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import MessageKind
 
+from .conformance.command import add_conformance_parser, run_conformance
 from .parties import PARTIES_VARIABLE, PartiesFileError
 from .server import (
     ServeOptions,
@@ -23,6 +24,7 @@ from .server import (
     load_directory,
     run,
 )
+from .validate import add_validate_parser, run_validate
 
 _KINDS = {
     "requests": MessageKind.REQUEST,
@@ -80,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
     rebuild.add_argument("--db", help=db_help)
+    add_conformance_parser(commands)
+    add_validate_parser(commands)
     return parser
 
 
@@ -109,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return deliveries(args)
     if args.command == "serve":
         return serve(args)
+    if args.command == "conformance":
+        return run_conformance(args)
+    if args.command == "validate":
+        return run_validate(args)
     return print_history(args.kind, args.id, args.db)
 
 
