@@ -1,7 +1,7 @@
 """``--fuzz N``: N generated requests per operation of the official OpenAPI, from schemathesis.
 
-Half of them are what the OpenAPI allows (positive), half what it does not
-(negative). A server must never answer 5xx, and every message or line it
+Half of them are what the OpenAPI allows (positive, with ``setuVersionId: 1.0``,
+the version of its body schemas), half what it does not (negative). A server must never answer 5xx, and every message or line it
 answers must be valid. What a generated request creates gets the run's
 documentId prefix where the body has a documentId, and is deleted at the end
 like everything else. With ``--read-only`` only GET operations are generated.
@@ -58,7 +58,7 @@ def _cases(operation: Any, count: int) -> list[Any]:
             collect()
         except HypothesisException:  # nothing of this mode exists (no negative value of a plain string id)
             pass
-    return [case for _, case in found]
+    return found
 
 
 def _expect(method: str, path: str) -> tuple[str | None, str | None]:
@@ -96,8 +96,8 @@ def fuzz(ctx: Context, spec_dir: Path, count: int) -> None:
                 continue
             if kind not in ctx.kinds:
                 continue
-            for number, case in enumerate(_cases(operation, count)):
-                answer = _send(ctx, http, case, number)
+            for number, (mode, case) in enumerate(_cases(operation, count)):
+                answer = _send(ctx, http, case, number, mode is schemathesis.GenerationMode.POSITIVE)
                 if answer is None:
                     continue
                 sent += 1
@@ -116,13 +116,19 @@ def fuzz(ctx: Context, spec_dir: Path, count: int) -> None:
              "; ".join(invalid[:3]) + (f"; and {len(invalid) - 3} more" if len(invalid) > 3 else ""))
 
 
-def _send(ctx: Context, http: httpx.Client, case: Any, number: int) -> Exchange | None:
-    """One generated request as schemathesis built it, but with the run's credentials and documentIds."""
+def _send(ctx: Context, http: httpx.Client, case: Any, number: int, positive: bool) -> Exchange | None:
+    """One generated request as schemathesis built it, but with the run's credentials and documentIds.
+
+    A positive case names ``setuVersionId: 1.0``, the version of the OpenAPI's body schemas (the
+    OpenAPI types the header as any string, so generated values would all be refused at the door).
+    """
     body = getattr(case, "body", None)
     if isinstance(body, dict) and isinstance(body.get("documentId"), dict):
         body["documentId"]["value"] = f"{ctx.material.prefix}-fuzz-{number}"
     kwargs = case.as_transport_kwargs(base_url=ctx.probe.base_url)
     headers = {str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()}
+    if positive and any(name.lower() == "setuversionid" for name in headers):
+        headers = {k: v for k, v in headers.items() if k.lower() != "setuversionid"} | {"setuVersionId": "1.0"}
     if ctx.probe.token:
         headers["Authorization"] = f"Bearer {ctx.probe.token}"
     content = kwargs.get("data")

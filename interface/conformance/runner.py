@@ -53,7 +53,8 @@ def run(settings: Settings, progress: Callable[[str], None] | None = None) -> Re
             if resource_id is None:
                 for check in ("get.200", "put.200", "put.omitted-element", "put.br-295", "line.post",
                               "line.location", "line.get", "line.put", "line.delete", "delete.204", "delete.gone"):
-                    results.skipped(f"{kind}.{check}", f"no resource to work on (see {kind}.post.201)")
+                    if f"{kind}.{check}" in results.checks:
+                        results.skipped(f"{kind}.{check}", f"no resource id to work on (see {kind}.post.201, {kind}.post.location)")
             else:
                 lifecycle.get_back(ctx, kind, resource_id)
                 lifecycle.put_changed(ctx, kind, resource_id)
