@@ -13,6 +13,7 @@ One line per violation: ``FILE: element: reason [rule]``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from dataclasses import dataclass, field
@@ -77,25 +78,15 @@ def detect_format(body: bytes) -> str:
 def detect_xml(body: bytes) -> tuple[MessageKind | None, str | None]:
     """Kind and version from the root element and its namespace (without reading the rest)."""
     try:
-        for _, element in etree.iterparse(_Bytes(body), events=("start",), resolve_entities=False,
+        for _, element in etree.iterparse(io.BytesIO(body), events=("start",), resolve_entities=False,
                                           no_network=True, load_dtd=False):
             name = etree.QName(element)
-            kind = KIND_NAMES.get(name.localname) if name.localname in {k.value for k in MessageKind} else None
+            kind = MessageKind(name.localname) if name.localname in {k.value for k in MessageKind} else None
             version = next((v for v, ns in NAMESPACES.items() if ns == name.namespace), None)
             return kind, version
     except etree.XMLSyntaxError:
         return None, None
     return None, None
-
-
-class _Bytes:
-    def __init__(self, data: bytes):
-        self.data, self.at = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.at + size
-        chunk, self.at = self.data[self.at:end], min(end, len(self.data))
-        return chunk
 
 
 def detect_json(data: Any) -> tuple[MessageKind | None, str | None]:
