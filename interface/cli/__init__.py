@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
 
 from ..codecs.kinds import BY_PATH
+from ..conformance.command import add_conformance_parser, run_conformance
 from ..http.server import default_workers
 from ..parties import PARTIES_VARIABLE
+from ..validate import add_validate_parser, run_validate
 from .delivery import add_delivery_parsers, deliver, deliveries
 from .serve import serve
 from .store import print_history, rebuild_read_models, rekey_store
@@ -71,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
     rebuild.add_argument("--db", help=db_help)
+    add_conformance_parser(commands)
+    add_validate_parser(commands)
     return parser
 
 
@@ -98,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rebuild_read_models(args.db)
     if args.command == "deliveries":
         return deliveries(args)
+    if args.command == "conformance":
+        return run_conformance(args)
+    if args.command == "validate":
+        return run_validate(args)
     if args.command == "serve":
         return serve(args)
     return print_history(args.kind, args.id, args.db)
