@@ -21,6 +21,7 @@ caller is the embedding system itself, which sees everything.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -54,6 +55,7 @@ from setu_planning.domain.provenance import Provenance
 
 from .history import HistoryEntry, audit_trail
 from .persistence import database_url, persistence_env
+from .planning_index import history_keys
 from .readmodels import (
     KeyDigester,
     ReadModelWrites,
@@ -283,6 +285,31 @@ class PlanningApplication(Application[UUID]):
         self.recorder.rebuild_read_models(read_model_writes(self, counter))
         return counter.count
 
+    # ---------------------------------------------------------------- planning
+    @functools.cached_property
+    def planning(self) -> Any:
+        """The planner's queries (:class:`.planning.PlanningQueries`); replace it to set a zone or rules."""
+        from .planning import PlanningQueries
+
+        return PlanningQueries(self)
+
+    def availability(self, hr_id: str, start: datetime, end: datetime, *, as_of: datetime | None = None,
+                     party: Party | None = None) -> Any:
+        """A worker's availability in ``[start, end)`` as bands (see :mod:`.planning`)."""
+        return self.planning.availability(hr_id, start, end, as_of=as_of, party=party)
+
+    def conflicts(self, *, hr_id: str | None = None, request_id: UUID | str | None = None, start: datetime,
+                  end: datetime, as_of: datetime | None = None, party: Party | None = None) -> Any:
+        """Every conflict of a worker or a request in ``[start, end)`` (see :mod:`.planning`)."""
+        return self.planning.conflicts(
+            hr_id=hr_id, request_id=request_id, start=start, end=end, as_of=as_of, party=party
+        )
+
+    def coverage(self, request_id: UUID | str, start: datetime, end: datetime, *, as_of: datetime | None = None,
+                 party: Party | None = None) -> Any:
+        """Required and assigned workers per occurrence of a request's lines (see :mod:`.planning`)."""
+        return self.planning.coverage(request_id, start, end, as_of=as_of, party=party)
+
     # --------------------------------------------------------------- internals
     def _retrying(self, command: Callable[[], T]) -> T:
         for attempt in range(1, COMMAND_ATTEMPTS + 1):
@@ -505,8 +532,10 @@ class ResourceService:
     ) -> ReadModelWrites:
         old = self.app.lookup_keys(self.kind, before)
         new = self.app.lookup_keys(self.kind, after)
+        # Planning's look-ups that remember (never removed): see .planning_index.
+        ever = history_keys(self.app, self.kind, after) - history_keys(self.app, self.kind, before)
         return ReadModelWrites(
-            lookups_added=[(key, resource.id, None) for key in sorted(new - old)],
+            lookups_added=[(key, resource.id, None) for key in sorted(new - old) + sorted(ever)],
             lookups_removed=[(key, resource.id) for key in sorted(old - new)],
         )
 

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from .planning_index import history_keys
 from .readmodels import ReadModelWrites
 
 if TYPE_CHECKING:
@@ -73,15 +74,19 @@ def _replay(
 ) -> None:
     resource: Any = None
     filed: dict[str, int] = {}  # look-up key -> position (notification id that filed it)
+    ever: dict[str, int] = {}  # planning's look-ups that remember, never removed
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
         resource = event.mutate(resource)
         batch.timestamps.append((resource.id, resource.version, event.timestamp))
         keys = app.lookup_keys(resource.kind, None if resource.cancelled else resource.message)
         filed = {key: filed.get(key, notification.id) for key in keys}
+        for key in history_keys(app, resource.kind, None if resource.cancelled else resource.message):
+            ever.setdefault(key, notification.id)
         if resource.version == 1:
             key = app.document_key(resource.kind, resource.origin, resource.message)
             if key not in documents or documents[key][0] < notification.id:
                 documents[key] = (notification.id, resource.id)
     batch.current.append(app.current_row(resource))
     batch.lookups_added.extend((key, resource.id, position) for key, position in filed.items())
+    batch.lookups_added.extend((key, resource.id, position) for key, position in ever.items() if key not in filed)

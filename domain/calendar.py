@@ -61,8 +61,8 @@ def elapsed(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
     return end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc)
 
 
-class WindowInvalid(SetuError):
-    """A query window that is not a pair of aware date-times a year apart at most (HTTP 400)."""
+class PlanningQueryInvalid(SetuError):
+    """A planning query asked wrongly: no worker nor request, or a window without offsets, reversed or over a year (HTTP 400)."""
 
     code = "SETU-BAD-PARAMETER"
 
@@ -71,11 +71,11 @@ def check_window(start: dt.datetime, end: dt.datetime, names: tuple[str, str] = 
     """Refuse a window without offsets, empty, reversed, or longer than :data:`MAX_WINDOW`."""
     for name, value in zip(names, (start, end)):
         if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-            raise WindowInvalid(f"{name} must be a date-time with a UTC offset, e.g. 2026-03-02T00:00:00Z")
+            raise PlanningQueryInvalid(f"{name} must be a date-time with a UTC offset, e.g. 2026-03-02T00:00:00Z")
     if end <= start:
-        raise WindowInvalid(f"{names[1]} {end.isoformat()} must lie after {names[0]} {start.isoformat()}")
+        raise PlanningQueryInvalid(f"{names[1]} {end.isoformat()} must lie after {names[0]} {start.isoformat()}")
     if end - start > MAX_WINDOW:
-        raise WindowInvalid(
+        raise PlanningQueryInvalid(
             f"{names[1]}: the window from {start.isoformat()} to {end.isoformat()} is longer than a year "
             f"({MAX_WINDOW.days} days at most)"
         )
