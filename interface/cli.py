@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
         help="gunicorn (POSIX, several processes) or waitress (one process, any OS)",
     )
 
+    console = commands.add_parser("console", help="the operator's pages (worker boards, resource timelines), loopback only")
+    console.add_argument("--db", help=db_help)
+    console.add_argument("--port", type=int, default=8100)
+    console.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+
     history = commands.add_parser("history", help="print the audit trail of a resource")
     history.add_argument("kind", choices=sorted(_KINDS))
     history.add_argument("id")
@@ -109,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return deliveries(args)
     if args.command == "serve":
         return serve(args)
+    if args.command == "console":
+        return console(args)
     return print_history(args.kind, args.id, args.db)
 
 
@@ -156,6 +163,18 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     run(options)
+    return 0
+
+
+def console(args: argparse.Namespace) -> int:
+    """The operator's console; refused on any address but loopback."""
+    from .console import ConsoleRefused, run_console
+
+    try:
+        run_console(database_url(args.db), args.host, args.port)
+    except ConsoleRefused as error:
+        print(f"setu-planning: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

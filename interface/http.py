@@ -38,6 +38,7 @@ from setu_planning.domain.parties import NotPermitted, Party
 
 from . import wire
 from .parties import Authenticator, PartyDirectory, Unauthenticated
+from .planning_api import planning_blueprint
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -103,6 +104,7 @@ def create_app(
     app.url_map.merge_slashes = False  # a path with // is not ours: 404, not a redirect to another resource
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
+    app.register_blueprint(planning_blueprint())
     app.before_request(_authenticate)
     app.register_error_handler(SetuError, _setu_error)
     app.register_error_handler(Unauthenticated, _unauthenticated)
