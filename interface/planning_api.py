@@ -66,7 +66,7 @@ def _date_time(name: str, *, required: bool) -> datetime | None:
     text = request.args.get(name)
     if text is None or not text.strip():
         if required:
-            raise PlanningQueryInvalid(f"query parameter {name} (an RFC 3339 date-time, e.g. 2026-03-02T00:00:00Z) is required")
+            raise PlanningQueryInvalid(f"{name}: this query parameter (an RFC 3339 date-time, e.g. 2026-03-02T00:00:00Z) is required")
         return None
     try:
         # A '+' in a query string arrives as a space unless it was encoded.
