@@ -68,8 +68,12 @@ class WorkingTimeRules:
     maximum_week: dt.timedelta = dt.timedelta(hours=60)
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 def _hm(moment: dt.datetime) -> str:
-    return moment.strftime("%a %Y-%m-%d %H:%M") + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    """``Mon 2023-06-19T07:00+00:00``: readable, and cheap (strftime was a fifth of a query)."""
+    return f"{_WEEKDAYS[moment.weekday()]} {moment.isoformat(timespec='minutes')}"
 
 
 def _hours(span: dt.timedelta) -> str:
