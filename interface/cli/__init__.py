@@ -18,6 +18,7 @@ from ..conformance.command import add_conformance_parser, run_conformance
 from ..http.server import default_workers
 from ..parties import PARTIES_VARIABLE
 from ..validate import add_validate_parser, run_validate
+from .console import add_console_parser, console
 from .delivery import add_delivery_parsers, deliver, deliveries
 from .serve import serve
 from .store import print_history, rebuild_read_models, rekey_store
@@ -55,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         default="gunicorn",
         help="gunicorn (POSIX, several processes) or waitress (one process, any OS)",
     )
+
+    add_console_parser(commands, db_help)
 
     history = commands.add_parser("history", help="print the audit trail of a resource")
     history.add_argument("kind", choices=sorted(BY_PATH))
@@ -108,4 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_validate(args)
     if args.command == "serve":
         return serve(args)
+    if args.command == "console":
+        return console(args)
     return print_history(args.kind, args.id, args.db)

@@ -22,6 +22,7 @@ from ..parties import Authenticator, PartyDirectory
 from .context import NODE, OwnRecords, Served
 from .errors import register_error_handlers
 from .routes import resource_blueprint
+from .routes.planning import planning_blueprint
 
 DEFAULT_MAX_BODY = 1024 * 1024
 AUTHENTICATOR = "setu_planning_authenticator"
@@ -59,6 +60,7 @@ def create_app(
     app.url_map.merge_slashes = False  # a path with // is not ours: 404, not a redirect to another resource
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
+    app.register_blueprint(planning_blueprint())
     app.before_request(_authenticate)
     register_error_handlers(app)
 
