@@ -65,7 +65,9 @@ def _read_models(app: PlanningApplication, resources: list[Any]) -> ReadModelWri
     for resource in resources:
         kind = MessageKind(resource.kind)
         writes.documents.append((app.document_key(kind, None, resource.message), resource.id, None))
-        keys = sorted(app.lookup_keys(kind, resource.message)) + sorted(history_keys(app, kind, resource.message))
+        keys = sorted(app.lookup_keys(kind, resource.message)) + sorted(
+            history_keys(app.digest, kind, resource.message)
+        )
         writes.lookups_added.extend((key, resource.id, None) for key in keys)
     return writes
 
