@@ -58,8 +58,20 @@ log = logging.getLogger("setu_planning.delivery")
 PAGE = 500
 """Notifications of the planning log processed per transaction."""
 
-SENDERS = 8
+SENDERS = 16
 """Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
+
+PARTY_CONCURRENCY = 4
+"""Deliveries to one party under way at once unless the parties file says otherwise: its share of SENDERS."""
+
+MAX_DELAY = 3600.0
+"""The longest wait before a retry, whatever a counterparty's ``Retry-After`` asks."""
+
+CIRCUIT_FAILURES = 3
+"""Retryable failures in a row after which a party is held back as a whole (one probe at a time)."""
+
+LOG_INTERVAL = 60.0
+"""The same error of the same party is logged once per this many seconds, not once per attempt."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,32 @@ class Backoff:
     cap: float = 300.0
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        """Seconds to wait; never more than :data:`MAX_DELAY`, whatever ``retry_after`` says."""
+        ceiling = min(self.cap, self.base * 2 ** min(max(0, attempts - 1), 64))
         wait = random.uniform(ceiling / 2, ceiling)
-        return max(wait, retry_after or 0.0)
+        asked = retry_after if isinstance(retry_after, int | float) and retry_after == retry_after else 0.0
+        return min(MAX_DELAY, max(wait, min(float(asked), MAX_DELAY)))
+
+
+@dataclass
+class Circuit:
+    """A party that keeps failing is held back as a whole: after a pause, one probe at a time."""
+
+    failures: int = 0
+    open_until: float = 0.0
+    reason: str = ""
+
+    def held_back(self, now: float) -> bool:
+        return self.failures >= CIRCUIT_FAILURES and now < self.open_until
+
+    def failed(self, now: float, reason: str, backoff: Backoff) -> None:
+        self.failures += 1
+        self.reason = reason
+        if self.failures >= CIRCUIT_FAILURES:
+            self.open_until = now + backoff.delay(self.failures - CIRCUIT_FAILURES + 1)
+
+    def answered(self) -> None:
+        self.failures, self.open_until, self.reason = 0, 0.0, ""
 
 
 # ------------------------------------------------------------------ transport
@@ -217,11 +252,22 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         targets: Iterable[Party] = (),
         *,
         backoff: Backoff | None = None,
+        concurrency: Mapping[str, int] | None = None,
     ):
-        """Outboxes for ``planning``'s store; ``targets`` are the parties with an endpoint."""
+        """Outboxes for ``planning``'s store; ``targets`` are the parties with an endpoint.
+
+        ``concurrency`` caps the deliveries under way at once per party
+        (default :data:`PARTY_CONCURRENCY`).
+        """
         self.planning = planning
         self.targets = list(targets)
         self.backoff = backoff or Backoff()
+        self.concurrency = dict(concurrency or {})
+        self._party_of: dict[UUID, str] = {}
+        self._sending: dict[str, int] = {}
+        self._circuits: dict[str, Circuit] = {}
+        self._cooling: dict[UUID, float] = {}
+        self._logged: dict[tuple[str, str], float] = {}
         env = {k: v for k, v in planning.env.items() if not k.startswith("APPLICATION_RECORDER")}
         super().__init__(env)
         self.recorder: DeliveryRecorder
@@ -381,33 +427,84 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         """Send the head of every outbox that is due and not already being sent; returns how many.
 
         Each outbox is sent on its own, by a pool of sender threads: a slow or
-        silent counterparty holds only the threads sending to it, and those
-        heads come back only after their backoff. With ``wait=False`` this
+        silent counterparty holds only the threads sending to it, and never
+        more than its share (its concurrency); a party that keeps failing is
+        held back as a whole, one probe at a time. With ``wait=False`` this
         returns at once (the background worker); a finished send wakes it.
         """
+        now = time.time()
         with self._in_flight_lock:
-            due = [o for o in self.recorder.select_due(time.time(), limit) if o not in self._in_flight]
-            self._in_flight.update(due)
+            due = []
+            for outbox_id in self.recorder.select_due(now, limit * 4):
+                if outbox_id in self._in_flight or self._cooling.get(outbox_id, 0.0) > now:
+                    continue
+                party = self._party(outbox_id)
+                circuit = self._circuits.get(party)
+                room = self.concurrency.get(party, PARTY_CONCURRENCY)
+                if circuit is not None and circuit.failures >= CIRCUIT_FAILURES:
+                    room = 0 if circuit.held_back(now) else 1  # one probe
+                if self._sending.get(party, 0) >= room:
+                    continue
+                self._sending[party] = self._sending.get(party, 0) + 1
+                self._in_flight.add(outbox_id)
+                due.append((outbox_id, party))
+                if len(due) >= limit:
+                    break
         try:
-            futures = [self._senders.submit(self._send_and_release, outbox, transport) for outbox in due]
+            futures = [self._senders.submit(self._send_and_release, outbox, party, transport) for outbox, party in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
             with self._in_flight_lock:
-                self._in_flight.difference_update(due)
+                for outbox, party in due:
+                    self._in_flight.discard(outbox)
+                    self._sending[party] -= 1
             raise ProcessExiting from None
         if wait:
             for future in futures:
                 future.result()
         return len(due)
 
-    def _send_and_release(self, outbox_id: UUID, transport: Transport) -> None:
+    def _party(self, outbox_id: UUID) -> str:
+        party = self._party_of.get(outbox_id)
+        if party is None:
+            party = self._party_of[outbox_id] = self.repository.get(outbox_id).party
+        return party
+
+    def held_back(self) -> dict[str, str]:
+        """The parties this process holds back now, and why (for operators)."""
+        now = time.time()
+        return {
+            party: f"held back until {datetime.fromtimestamp(c.open_until, UTC):%H:%M:%S} UTC after "
+            f"{c.failures} failures in a row; last: {c.reason[:200]}"
+            for party, c in self._circuits.items()
+            if c.held_back(now)
+        }
+
+    def _send_and_release(self, outbox_id: UUID, party: str, transport: Transport) -> None:
         try:
             self._deliver_head(outbox_id, transport)
-        except Exception:  # noqa: BLE001 - recorded nowhere else: log, and the head stays due
-            log.exception("delivery of outbox %s failed", outbox_id)
+        except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
+            pause = self.backoff.delay(CIRCUIT_FAILURES)
+            with self._in_flight_lock:
+                self._cooling[outbox_id] = time.time() + pause
+            self._log_once(party, f"delivery of outbox {outbox_id} to {party} failed: {type(error).__name__}: "
+                           f"{error}; held back {pause:.0f} s", exc_info=True)  # fmt: skip
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(outbox_id)
+                self._sending[party] = max(0, self._sending.get(party, 1) - 1)
             self._wake.set()
+
+    def _log_once(self, party: str, message: str, *, exc_info: bool = False) -> None:
+        """Log an error, but the same one of the same party only once per :data:`LOG_INTERVAL`."""
+        key = (party, message.split(":", 1)[-1][:200])
+        now = time.monotonic()
+        with self._in_flight_lock:
+            if now - self._logged.get(key, -LOG_INTERVAL) < LOG_INTERVAL:
+                return
+            self._logged[key] = now
+            if len(self._logged) > 1000:
+                self._logged.clear()
+        log.error(message, exc_info=exc_info)
 
     def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
         outbox: Outbox = self.repository.get(outbox_id)
@@ -419,14 +516,33 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             change = self._outbound(outbox, entry)
         except SetuError as error:
             outcome = Outcome.refused(f"cannot build the change: {error}")
+        except Exception as error:  # noqa: BLE001 - recorded as a failed attempt, retried with backoff
+            outcome = Outcome.retry(f"cannot build the change: {type(error).__name__}: {error}")
         else:
             try:
                 outcome = transport.send(change)
             except Exception as error:  # noqa: BLE001 - a transport bug must not stop delivery of others
-                log.exception("delivery %s to %s failed unexpectedly", entry["seq"], outbox.party)
+                self._log_once(outbox.party, f"delivery to {outbox.party} failed unexpectedly: "
+                               f"{type(error).__name__}: {error}", exc_info=True)  # fmt: skip
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
+        outcome = self._through_circuit(outbox.party, outcome)
         self._record_outcome(outbox_id, entry["seq"], outcome)
         return 1
+
+    def _through_circuit(self, party: str, outcome: Outcome) -> Outcome:
+        """Count the outcome towards the party's circuit; a failure says when the party is held back."""
+        with self._in_flight_lock:
+            circuit = self._circuits.setdefault(party, Circuit())
+            if not outcome.retryable:
+                circuit.answered()  # delivered or refused: the party answers
+                return outcome
+            circuit.failed(time.time(), outcome.error or "", self.backoff)
+            if circuit.failures < CIRCUIT_FAILURES:
+                return outcome
+            until = datetime.fromtimestamp(circuit.open_until, UTC)
+            note = f" [party {party} held back until {until:%H:%M:%S} UTC: {circuit.failures} failures in a row]"
+        self._log_once(party, f"delivery to {party}: {outcome.error}")
+        return Outcome.retry((outcome.error or "") + note, outcome.retry_after, outcome.status)
 
     def _outbound(self, outbox: Outbox, entry: Mapping[str, Any]) -> OutboundChange:
         resource = self._resource_at(outbox.resource_id, entry["version"])
@@ -458,7 +574,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                     outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
                 elif outcome.retryable:
                     attempts = outbox.head["attempts"] + 1 if outbox.head else 1
-                    retry_at = now + timedelta(seconds=self.backoff.delay(attempts, outcome.retry_after))
+                    wait = self.backoff.delay(attempts, outcome.retry_after)
+                    circuit = self._circuits.get(outbox.party)
+                    if circuit is not None and circuit.held_back(now.timestamp()):
+                        wait = max(wait, circuit.open_until - now.timestamp())
+                    retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
                     outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
                 else:
                     outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)

@@ -43,7 +43,7 @@ from defusedxml import DefusedXmlException
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import LineKind, MessageKind, line_field
 
-from . import wire
+from . import deadline, wire
 
 __all__ = [
     "AssignmentsEndpoint",
@@ -72,8 +72,15 @@ __all__ = [
 ]
 
 USER_AGENT = "setu-planning-client"
+_FRAMING = {"content-length", "content-encoding", "transfer-encoding"}
 _FORMATS = {"json": wire.JSON, "xml": wire.XML, wire.JSON: wire.JSON, wire.XML: wire.XML}
 _EXCERPT = 200
+DEFAULT_TOTAL_TIMEOUT = 20.0
+"""Seconds a whole exchange may take (connect, send, headers, body); retryable when it is over."""
+DEFAULT_MAX_ANSWER = 1024 * 1024
+"""Bytes of an answer's body read at most (our own inbound limit); a longer answer is abandoned."""
+MAX_ANSWER_HEADERS = 100
+"""Header fields an answer may have (their total size is bounded at 100 KB by the HTTP parser)."""
 
 
 # ---------------------------------------------------------------- results
@@ -266,20 +273,31 @@ def error_for(response: httpx.Response) -> SetuClientError:
     )
 
 
+MAX_RETRY_AFTER = 3600.0
+"""The longest ``Retry-After`` honoured (seconds): a counterparty cannot park a delivery for longer."""
+
+
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds: delta-seconds or an HTTP-date (a past date is 0)."""
+    """``Retry-After`` in seconds, between 0 and :data:`MAX_RETRY_AFTER`: delta-seconds or an HTTP-date.
+
+    A past date is 0; a delta or date beyond the cap is the cap; anything else is ignored (None).
+    """
     if value is None or not value.strip():
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(int(value))
+    value = value.strip()[:64]
+    if value.isascii() and value.isdigit():
+        return MAX_RETRY_AFTER if len(value) > 6 else min(MAX_RETRY_AFTER, float(int(value)))
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+    try:
+        seconds = (moment - (now or datetime.now(timezone.utc))).total_seconds()
+    except OverflowError:
+        return MAX_RETRY_AFTER
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 def _error_object(response: httpx.Response) -> tuple[str | None, str]:
@@ -345,6 +363,8 @@ class SetuClient:
         read_timeout: float = 30.0,
         on_behalf_of: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_answer: int = DEFAULT_MAX_ANSWER,
     ):
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -360,13 +380,15 @@ class SetuClient:
         self._encoder = wire.Encoder(self.media_type, setu_version)
         headers = {"Accept": self.media_type, "setuVersionId": setu_version, "User-Agent": USER_AGENT}
         self._on_behalf_of = on_behalf_of
+        self.total_timeout = total_timeout
+        self.max_answer = max_answer
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(
                 connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
             ),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or deadline.transport(),
         )
         self._endpoints()
 
@@ -426,7 +448,13 @@ class SetuClient:
             headers["Authorization"] = f"Bearer {token}"
         url = self.base_url + path
         try:
-            response = self._http.request(method, url, content=body, headers=headers, params=params)
+            with deadline.within(self.total_timeout):
+                response = self._exchange(method, url, body, headers, params)
+        except httpx.TimeoutException as error:
+            raise SetuTransportError(
+                f"{method} {url}: no whole answer within {self.total_timeout:g} s ({type(error).__name__}: {error})",
+                method=method, url=url,
+            ) from error  # fmt: skip
         except httpx.RequestError as error:
             raise SetuTransportError(
                 f"{method} {url}: no answer ({type(error).__name__}: {error})", method=method, url=url
@@ -441,6 +469,27 @@ class SetuClient:
             status=status,
             method=method,
             url=url,
+        )
+
+    def _exchange(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], params: Mapping[str, str] | None
+    ) -> httpx.Response:
+        """The answer read as a stream and abandoned past :attr:`max_answer` bytes or too many headers."""
+        with self._http.stream(method, url, content=body, headers=headers, params=params) as streamed:
+            if len(streamed.headers.raw) > MAX_ANSWER_HEADERS:
+                raise self._protocol(streamed, f"more than {MAX_ANSWER_HEADERS} header fields in the answer")
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_answer:
+                raise self._protocol(streamed, f"a body of {declared} bytes, over the {self.max_answer} read")
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > self.max_answer:
+                    raise self._protocol(streamed, f"a body over the {self.max_answer} bytes read: abandoned")
+                chunks.append(chunk)
+        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING]
+        return httpx.Response(
+            streamed.status_code, headers=kept, content=b"".join(chunks), request=streamed.request
         )
 
     # -- reading answers -----------------------------------------------------
@@ -540,31 +589,50 @@ def _segments(location: str, request_url: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
-def resource_id_from(location: str, request_url: str, collection: str) -> str:
-    """The id in ``.../planning/{collection}/{id}``: the segment after the collection, decoded.
+def _one_segment(raw: str, what: str, location: str) -> str:
+    """A raw path segment decoded, when it is a usable id: not empty, ``.`` or ``..``."""
+    decoded = unquote(raw, errors="strict") if raw else ""
+    if decoded in ("", ".", "..") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        raise ValueError(f"Location {location!r}: {decoded!r} is not a usable {what}")
+    return decoded
 
-    The singular (``/planning/request/{id}``, as the usage notes write it) is
-    accepted too; a Location of another shape gives its last segment.
+
+def resource_id_from(location: str, request_url: str, collection: str, base_url: str | None = None) -> str:
+    """The id in ``{base_url}/planning/{collection}/{id}``, decoded; any other Location is refused.
+
+    The Location may be absolute or relative; absolute, it must be on the
+    endpoint's scheme, host and port. The id is one path segment, not empty,
+    ``.`` or ``..`` once decoded. The singular (``/planning/request/{id}``, as
+    the usage notes write it) is accepted too.
     """
-    segments = _segments(location, request_url)
+    resolved = urlsplit(urljoin(request_url, location.strip()))
+    endpoint = urlsplit(base_url or request_url)
+    if (resolved.scheme, resolved.netloc.lower()) != (endpoint.scheme, endpoint.netloc.lower()):
+        raise ValueError(f"Location {location!r} is not on the counterparty's endpoint {endpoint.netloc}")
+    prefix = [segment for segment in endpoint.path.split("/") if segment] if base_url else None
+    segments = resolved.path.split("/")[1:]
+    if prefix is None:
+        prefix = segments[:-3]
     names = {collection, collection.removesuffix("s")}
-    for index in range(len(segments) - 1):
-        if segments[index] in names and (index == 0 or segments[index - 1] == "planning"):
-            return unquote(segments[index + 1])
-    if not segments:
-        raise ValueError(f"Location {location!r} names no resource")
-    return unquote(segments[-1])
+    if (
+        len(segments) != len(prefix) + 3
+        or segments[: len(prefix)] != prefix
+        or segments[len(prefix)] != "planning"
+        or segments[len(prefix) + 1] not in names
+    ):
+        raise ValueError(f"Location {location!r} is not a resource under {endpoint.path or ''}/planning/{collection}/")
+    return _one_segment(segments[-1], "resource id", location)
 
 
 def line_id_from(location: str, request_url: str) -> str:
-    """The line id in ``.../lines/{lineId}``, decoded; else the last segment."""
+    """The line id in ``.../lines/{lineId}``, decoded; else the last segment (never empty, . or ..)."""
     segments = _segments(location, request_url)
     for index in range(len(segments) - 2, -1, -1):
         if segments[index] == "lines":
-            return unquote(segments[index + 1])
+            return _one_segment(segments[index + 1], "line id", location)
     if not segments:
         raise ValueError(f"Location {location!r} names no line")
-    return unquote(segments[-1])
+    return _one_segment(segments[-1], "line id", location)
 
 
 def _segment(value: str) -> str:
@@ -604,7 +672,7 @@ class MessageEndpoint:
         if not location:
             raise client._protocol(response, "no Location header: the resource id cannot be known")
         try:
-            resource_id = resource_id_from(location, str(response.request.url), self.collection)
+            resource_id = resource_id_from(location, str(response.request.url), self.collection, client.base_url)
         except ValueError as error:
             raise client._protocol(response, str(error)) from None
         answered = client._decode_message(response, self.kind)

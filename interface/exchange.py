@@ -37,6 +37,7 @@ from setu_planning.application.delivery import (
     Outcome,
 )
 from setu_planning.application.delivery_store import DeliveryRow
+from setu_planning.domain.errors import DocumentConflict
 from setu_planning.domain.messages import MessageKind
 from setu_planning.domain.outbox import Change
 
@@ -74,8 +75,10 @@ class ClientTransport:
                 token=lambda config=config: config.endpoint_token(),
                 setu_version=config.endpoint.setu_version,
                 format=config.endpoint.format,
-                connect_timeout=self._timeouts[0],
-                read_timeout=self._timeouts[1],
+                connect_timeout=min(self._timeouts[0], config.endpoint.timeout_seconds),
+                read_timeout=min(self._timeouts[1], config.endpoint.timeout_seconds),
+                total_timeout=config.endpoint.timeout_seconds,
+                max_answer=config.endpoint.max_answer_bytes,
             )
         return self._clients[party]
 
@@ -159,8 +162,12 @@ class Exchange:
         self.planning = planning
         self.parties = parties
         self.transport = transport or ClientTransport(parties)
+        targets = parties.parties_with_endpoint()
         self.delivery = DeliveryApplication(
-            planning, [c.party for c in parties.parties_with_endpoint()], backoff=backoff
+            planning,
+            [c.party for c in targets],
+            backoff=backoff,
+            concurrency={c.name: c.endpoint.concurrency for c in targets if c.endpoint is not None},
         )
         self._poll_seconds = poll_seconds
         self._worker: DeliveryWorker | None = None
@@ -218,17 +225,23 @@ class Exchange:
         return [self._keep(self.parties[party], MessageKind.CONSTRAINTS, m) for m in messages]
 
     def _keep(self, config: PartyConfig, kind: MessageKind, message: Mapping[str, Any]) -> ResourceState:
-        """Created, or replaced when it changed, as that party's resource: never delivered back to it."""
+        """Created, or replaced when it changed, as that party's resource: never delivered back to it.
+
+        Checked exactly as a POST from that party over REST (schema, business
+        rules, the party rule), raising the same typed errors; nothing is
+        stored when it is refused.
+        """
         service = self.planning.service(kind)
-        document = message["documentId"]
-        known = service.find_by_document(
-            issuing_party(message), document["value"], document["schemeAgencyId"], party=config.party
-        )
-        if known is None:
+        try:
             return service.submit(message, party=config.party).state
-        if known.message == message:
-            return known
-        return service.replace(known.id, message, party=config.party)
+        except DocumentConflict:
+            document = message["documentId"]  # submit checked it is there
+            known = service.find_by_document(
+                issuing_party(message), document["value"], document["schemeAgencyId"], party=config.party
+            )
+            if known is None:
+                raise
+            return service.replace(known.id, message, party=config.party)
 
 
 def start_background_delivery(planning: PlanningApplication, parties: PartyDirectory) -> Exchange | None:
