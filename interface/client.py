@@ -636,8 +636,14 @@ def line_id_from(location: str, request_url: str) -> str:
 
 
 def _segment(value: str) -> str:
-    """An id as one path segment: everything but unreserved characters percent-encoded."""
-    return quote(str(value), safe="")
+    """An id as one path segment: everything but unreserved characters percent-encoded.
+
+    ``.`` and ``..`` are encoded too (``%2E``), so no id can make a request reach another path.
+    """
+    encoded = quote(str(value), safe="")
+    if not encoded:
+        raise ValueError("an empty id names no resource or line")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def _etag(response: httpx.Response) -> str | None:
