@@ -263,7 +263,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.targets = list(targets)
         self.backoff = backoff or Backoff()
         self.concurrency = dict(concurrency or {})
-        self._party_of: dict[UUID, str] = {}
         self._sending: dict[str, int] = {}
         self._circuits: dict[str, Circuit] = {}
         self._cooling: dict[UUID, float] = {}
@@ -435,10 +434,14 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         now = time.time()
         with self._in_flight_lock:
             due = []
-            for outbox_id in self.recorder.select_due(now, limit * 4):
-                if outbox_id in self._in_flight or self._cooling.get(outbox_id, 0.0) > now:
+            for head in self.recorder.select_due_heads(now, limit * 4):
+                outbox_id, party = head.outbox_id, head.party
+                if outbox_id in self._in_flight:
                     continue
-                party = self._party(outbox_id)
+                if outbox_id in self._cooling:
+                    if self._cooling[outbox_id] > now:
+                        continue
+                    del self._cooling[outbox_id]
                 circuit = self._circuits.get(party)
                 room = self.concurrency.get(party, PARTY_CONCURRENCY)
                 if circuit is not None and circuit.failures >= CIRCUIT_FAILURES:
@@ -462,12 +465,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             for future in futures:
                 future.result()
         return len(due)
-
-    def _party(self, outbox_id: UUID) -> str:
-        party = self._party_of.get(outbox_id)
-        if party is None:
-            party = self._party_of[outbox_id] = self.repository.get(outbox_id).party
-        return party
 
     def held_back(self) -> dict[str, str]:
         """The parties this process holds back now, and why (for operators)."""

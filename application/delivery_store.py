@@ -73,9 +73,13 @@ _COLUMNS = (
 class DeliveryRecorder(ProcessRecorder):
     """A process recorder with the deliveries table."""
 
-    @abstractmethod
     def select_due(self, now: float, limit: int) -> list[UUID]:
         """Outboxes whose head is pending and due, the longest-waiting first."""
+        return [row.outbox_id for row in self.select_due_heads(now, limit)]
+
+    @abstractmethod
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+        """The heads that are pending and due, the longest-waiting first (the sender needs their party)."""
 
     @abstractmethod
     def select_deliveries(
@@ -112,10 +116,10 @@ class POPODeliveryRecorder(POPOProcessRecorder, DeliveryRecorder):
                 self._rows[row.id] = row
         return ids
 
-    def select_due(self, now: float, limit: int) -> list[UUID]:
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
         with self._database_lock:
             due = [r for r in self._rows.values() if r.head and r.status == "pending" and (r.due_at or 0) <= now]
-        return [r.outbox_id for r in sorted(due, key=lambda r: r.due_at or 0)][:limit]
+        return sorted(due, key=lambda r: r.due_at or 0)[:limit]
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000
@@ -187,11 +191,10 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             finally:
                 cursor.close()
 
-    def select_due(self, now: float, limit: int) -> list[UUID]:
-        rows = self._select(
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+        return self._select(
             "head = 1 AND status = 'pending' AND COALESCE(due_at, 0) <= ?", (now, limit), "ORDER BY due_at LIMIT ?"
         )
-        return [r.outbox_id for r in rows]
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000
@@ -279,11 +282,10 @@ if PostgresProcessRecorder is not None:
                 curs.execute(self._select_sql + SQL(where + " " + tail), params)
                 return [_row(tuple(r.values())) for r in curs.fetchall()]
 
-        def select_due(self, now: float, limit: int) -> list[UUID]:
-            rows = self._select(
+        def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+            return self._select(
                 "head AND status = 'pending' AND COALESCE(due_at, 0) <= %s", (now, limit), "ORDER BY due_at LIMIT %s"
             )
-            return [r.outbox_id for r in rows]
 
         def select_deliveries(
             self,
