@@ -177,8 +177,11 @@ def measure(changes: int = 3000, seconds: int = 10) -> list[dict[str, Any]]:
     shutil.rmtree(folder, ignore_errors=True)
     return [
         {"what": "receiver POST rate (wrk -c 8)", "value": round(post_rate), "unit": "POST/s"},
-        {"what": f"delivery sender -> receiver ({changes} new requests)", "value": round(delivery_rate),
-         "unit": "changes/s"},  # fmt: skip
+        {
+            "what": f"delivery sender -> receiver ({changes} new requests)",
+            "value": round(delivery_rate),
+            "unit": "changes/s",
+        },  # fmt: skip
         {"what": "delivery / receiver POST rate", "value": round(delivery_rate / post_rate, 2), "unit": "ratio"},
     ]
 

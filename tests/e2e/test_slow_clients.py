@@ -23,8 +23,8 @@ import uuid
 from http.client import HTTPConnection
 
 import pytest
-
 from samples import request
+
 from setu_planning.interface.parties import token_hash
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from hostile_counterparty import (  # noqa: F401  (the fixture)
     HostileCounterparty,
     hostile_counterparty,
@@ -28,6 +27,7 @@ from hostile_counterparty import (  # noqa: F401  (the fixture)
     wait_for,
 )
 from samples import request
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.delivery import Backoff
 from setu_planning.domain.errors import SetuError
