@@ -75,6 +75,9 @@ PAGE = 500
 SENDERS = 16
 """Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
 
+SCAN_LIMIT = 4000
+"""Due heads looked at, at most, to find ones whose party has room."""
+
 
 class DeliveryApplication(EventSourcedProjection[UUID]):
     """The outbox of a planning store: follows its log, owes changes, records what was sent."""
@@ -244,7 +247,18 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         held back as a whole, one probe at a time. With ``wait=False`` this
         returns at once (the background worker); a finished send wakes it.
         """
-        due = self.share.take(self.recorder.select_due_heads(time.time(), limit * 4), limit, time.time())
+        room = min(limit, SENDERS - self.share.under_way())
+        if room <= 0:
+            return 0
+        # Heads under way (or of parties at their share) are still due in the table and come first:
+        # look a little past them, and deeper only while that finds too little.
+        scan, due = self.share.under_way() + 2 * room, list[tuple[UUID, str]]()
+        while True:
+            heads = self.recorder.select_due_heads(time.time(), scan)
+            due += self.share.take(heads, room - len(due), time.time())
+            if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
+                break
+            scan *= 4
         try:
             futures = [self._senders.submit(self._send_and_release, outbox, party, transport) for outbox, party in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work

@@ -95,6 +95,11 @@ class SendingShare:
                     break
         return taken
 
+    def under_way(self) -> int:
+        """Deliveries taken and not yet released."""
+        with self._lock:
+            return len(self._in_flight)
+
     def release(self, outbox_id: UUID, party: str) -> None:
         with self._lock:
             self._in_flight.discard(outbox_id)
