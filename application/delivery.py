@@ -46,7 +46,7 @@ from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, St
 from setu_planning.domain.parties import Party, parties_named
 
 from .app import PlanningApplication
-from .delivery_share import SendingShare
+from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import MAX_DELAY, Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
@@ -271,8 +271,21 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         return len(due)
 
     def held_back(self) -> dict[str, str]:
-        """The parties this process holds back now, and why (for operators)."""
-        return self.share.held_back()
+        """The parties held back now, and why (for operators).
+
+        This process's senders know it first hand; any other process (the
+        ``deliveries`` command beside ``serve``) reads it from the deliveries
+        table: a pending head whose last error carries the held-back note and
+        whose next attempt is still to come.
+        """
+        now = time.time()
+        found: dict[str, str] = {}
+        for row in self.recorder.select_deliveries(status="pending", limit=100_000):
+            note = held_back_note(row.last_error)
+            if row.head and note and (row.due_at or 0) > now:
+                found.setdefault(row.party, f"{note}; last: {(row.last_error or '').split(' [party ')[0][:200]}")
+        found.update(self.share.held_back(now))
+        return found
 
     def _send_and_release(self, outbox_id: UUID, party: str, transport: Transport) -> None:
         try:

@@ -14,6 +14,7 @@ senders do; the deliveries table carries the errors for every process.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,8 @@ PARTY_CONCURRENCY = 4
 
 CIRCUIT_FAILURES = 3
 """Retryable failures in a row after which a party is held back as a whole (one probe at a time)."""
+
+_NOTE = re.compile(r" \[party \S+ (held back until [^\]]*)\]$")
 
 LOG_INTERVAL = 60.0
 """The same error of the same party is logged once per this many seconds, not once per attempt."""
@@ -55,6 +58,12 @@ class Circuit:
 
     def answered(self) -> None:
         self.failures, self.open_until, self.reason = 0, 0.0, ""
+
+
+def held_back_note(error: str | None) -> str | None:
+    """The held-back note a failed attempt's error ends with, if it does ("held back until ...")."""
+    found = _NOTE.search(error or "")
+    return found.group(1) if found else None
 
 
 class SendingShare:
@@ -124,7 +133,7 @@ class SendingShare:
             if circuit.failures < CIRCUIT_FAILURES:
                 return outcome
             until = datetime.fromtimestamp(circuit.open_until, UTC)
-            note = f" [party {party} held back until {until:%H:%M:%S} UTC: {circuit.failures} failures in a row]"
+            note = f" [party {party} held back until {until:%Y-%m-%dT%H:%M:%SZ}: {circuit.failures} failures in a row]"
         self.log_once(party, f"delivery to {party}: {outcome.error}")
         return Outcome.retry((outcome.error or "") + note, outcome.retry_after, outcome.status)
 

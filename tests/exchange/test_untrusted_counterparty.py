@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import json
 import resource
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -177,3 +179,27 @@ def test_every_id_put_in_a_url_is_one_path_segment(sender, good):
     paths = [r.path for r in good.received]
     assert all(p.count("/") == 3 and not p.endswith("/..") for p in paths), paths
     assert json.dumps(paths)  # every request stayed under /planning/requests/
+
+
+def test_deliveries_says_a_party_is_held_back_and_why_from_another_process(tmp_path, sender, hostile_counterparty):
+    app, _ = sender
+    hostile_counterparty.mode = "server-error"
+    parties = load_parties(tmp_path / "parties.toml")
+    exchange = Exchange(app, parties, backoff=Backoff(base=60.0, cap=120.0), poll_seconds=0.05)
+    try:
+        for n in range(6):
+            submit(app, f"D-held-{n}")
+        exchange.start()
+        wait_for(lambda: exchange.delivery.held_back().get("bad"), "the failing party is held back")
+        assert "good" not in exchange.delivery.held_back()
+    finally:
+        exchange.close()
+    listed = subprocess.run(
+        [sys.executable, "-m", "setu_planning.interface.cli", "deliveries", "--db",
+         f"sqlite:///{tmp_path / 'sender.sqlite3'}", "--party", "bad"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    first = listed.stdout.splitlines()[0]
+    assert first.startswith("party bad: held back until ") and "failures in a row" in first, listed.stdout
+    assert "503" in first, first
