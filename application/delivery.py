@@ -46,7 +46,8 @@ from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, St
 from setu_planning.domain.parties import Party, parties_named
 
 from .app import PlanningApplication
-from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
+from .delivery_share import SendingShare, held_back_note
+from .delivery_transport import MAX_DELAY, Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
 from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
@@ -71,8 +72,11 @@ log = logging.getLogger("setu_planning.delivery")
 PAGE = 500
 """Notifications of the planning log processed per transaction."""
 
-SENDERS = 8
+SENDERS = 16
 """Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
+
+SCAN_LIMIT = 4000
+"""Due heads looked at, at most, to find ones whose party has room."""
 
 
 class DeliveryApplication(EventSourcedProjection[UUID]):
@@ -87,18 +91,22 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         targets: Iterable[Party] = (),
         *,
         backoff: Backoff | None = None,
+        concurrency: Mapping[str, int] | None = None,
     ):
-        """Outboxes for ``planning``'s store; ``targets`` are the parties with an endpoint."""
+        """Outboxes for ``planning``'s store; ``targets`` are the parties with an endpoint.
+
+        ``concurrency`` caps the deliveries under way at once per party
+        (default :data:`PARTY_CONCURRENCY`).
+        """
         self.planning = planning
         self.targets = list(targets)
         self.backoff = backoff or Backoff()
+        self.share = SendingShare(self.backoff, concurrency)
         env = {k: v for k, v in planning.env.items() if not k.startswith("APPLICATION_RECORDER")}
         super().__init__(env)
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
-        self._in_flight: set[UUID] = set()
-        self._in_flight_lock = threading.Lock()
 
     # ------------------------------------------------------------- storage
     @property
@@ -234,32 +242,58 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         """Send the head of every outbox that is due and not already being sent; returns how many.
 
         Each outbox is sent on its own, by a pool of sender threads: a slow or
-        silent counterparty holds only the threads sending to it, and those
-        heads come back only after their backoff. With ``wait=False`` this
+        silent counterparty holds only the threads sending to it, and never
+        more than its share (its concurrency); a party that keeps failing is
+        held back as a whole, one probe at a time. With ``wait=False`` this
         returns at once (the background worker); a finished send wakes it.
         """
-        with self._in_flight_lock:
-            due = [o for o in self.recorder.select_due(time.time(), limit) if o not in self._in_flight]
-            self._in_flight.update(due)
+        room = min(limit, SENDERS - self.share.under_way())
+        if room <= 0:
+            return 0
+        # Heads under way (or of parties at their share) are still due in the table and come first:
+        # look a little past them, and deeper only while that finds too little.
+        scan, due = self.share.under_way() + 2 * room, list[tuple[UUID, str]]()
+        while True:
+            heads = self.recorder.select_due_heads(time.time(), scan)
+            due += self.share.take(heads, room - len(due), time.time())
+            if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
+                break
+            scan *= 4
         try:
-            futures = [self._senders.submit(self._send_and_release, outbox, transport) for outbox in due]
+            futures = [self._senders.submit(self._send_and_release, outbox, party, transport) for outbox, party in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
-            with self._in_flight_lock:
-                self._in_flight.difference_update(due)
+            for outbox, party in due:
+                self.share.release(outbox, party)
             raise ProcessExiting from None
         if wait:
             for future in futures:
                 future.result()
         return len(due)
 
-    def _send_and_release(self, outbox_id: UUID, transport: Transport) -> None:
+    def held_back(self) -> dict[str, str]:
+        """The parties held back now, and why (for operators).
+
+        This process's senders know it first hand; any other process (the
+        ``deliveries`` command beside ``serve``) reads it from the deliveries
+        table: a pending head whose last error carries the held-back note and
+        whose next attempt is still to come.
+        """
+        now = time.time()
+        found: dict[str, str] = {}
+        for row in self.recorder.select_deliveries(status="pending", limit=100_000):
+            note = held_back_note(row.last_error)
+            if row.head and note and (row.due_at or 0) > now:
+                found.setdefault(row.party, f"{note}; last: {(row.last_error or '').split(' [party ')[0][:200]}")
+        found.update(self.share.held_back(now))
+        return found
+
+    def _send_and_release(self, outbox_id: UUID, party: str, transport: Transport) -> None:
         try:
             self._deliver_head(outbox_id, transport)
-        except Exception:  # noqa: BLE001 - recorded nowhere else: log, and the head stays due
-            log.exception("delivery of outbox %s failed", outbox_id)
+        except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
+            self.share.cool(outbox_id, party, error)
         finally:
-            with self._in_flight_lock:
-                self._in_flight.discard(outbox_id)
+            self.share.release(outbox_id, party)
             self._wake.set()
 
     def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
@@ -272,12 +306,16 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             change = self._outbound(outbox, entry)
         except SetuError as error:
             outcome = Outcome.refused(f"cannot build the change: {error}")
+        except Exception as error:  # noqa: BLE001 - recorded as a failed attempt, retried with backoff
+            outcome = Outcome.retry(f"cannot build the change: {type(error).__name__}: {error}")
         else:
             try:
                 outcome = transport.send(change)
             except Exception as error:  # noqa: BLE001 - a transport bug must not stop delivery of others
-                log.exception("delivery %s to %s failed unexpectedly", entry["seq"], outbox.party)
+                self.share.log_once(outbox.party, f"delivery to {outbox.party} failed unexpectedly: "
+                               f"{type(error).__name__}: {error}", exc_info=True)  # fmt: skip
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
+        outcome = self.share.through_circuit(outbox.party, outcome)
         self._record_outcome(outbox_id, entry["seq"], outcome)
         return 1
 
@@ -311,7 +349,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                     outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
                 elif outcome.retryable:
                     attempts = outbox.head["attempts"] + 1 if outbox.head else 1
-                    retry_at = now + timedelta(seconds=self.backoff.delay(attempts, outcome.retry_after))
+                    wait = self.backoff.delay(attempts, outcome.retry_after)
+                    held_until = self.share.held_until(outbox.party, now.timestamp())
+                    if held_until is not None:
+                        wait = max(wait, held_until - now.timestamp())
+                    retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
                     outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
                 else:
                     outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)

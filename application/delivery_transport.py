@@ -14,6 +14,9 @@ from typing import Any, Protocol
 from setu_planning.domain.messages import LineKind
 from setu_planning.domain.outbox import Change
 
+MAX_DELAY = 3600.0
+"""The longest wait before a retry, whatever a counterparty's ``Retry-After`` asks (dates and deltas alike)."""
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -23,9 +26,11 @@ class Backoff:
     cap: float = 300.0
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        """Seconds to wait; never more than :data:`MAX_DELAY`, whatever ``retry_after`` says."""
+        ceiling = min(self.cap, self.base * 2 ** min(max(0, attempts - 1), 64))
         wait = random.uniform(ceiling / 2, ceiling)
-        return max(wait, retry_after or 0.0)
+        asked = retry_after if isinstance(retry_after, int | float) and retry_after == retry_after else 0.0
+        return min(MAX_DELAY, max(wait, min(float(asked), MAX_DELAY)))
 
 
 @dataclass(frozen=True)

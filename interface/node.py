@@ -23,7 +23,7 @@ from flask import Flask
 from setu_planning.application import PlanningApplication
 from setu_planning.application.delivery import Backoff, DeliveryApplication
 
-from .client.exchange import Exchange
+from .client.exchange import Exchange, party_concurrency
 from .client.transport import ClientTransport
 from .http.app import create_app
 from .http.server import ServeOptions
@@ -68,7 +68,12 @@ class Node:
         with self._made:
             if self._delivery is None:
                 targets = [config.party for config in self.parties.parties_with_endpoint()] if self.parties else []
-                self._delivery = DeliveryApplication(self.planning, targets, backoff=self._backoff)
+                self._delivery = DeliveryApplication(
+                    self.planning,
+                    targets,
+                    backoff=self._backoff,
+                    concurrency=party_concurrency(self.parties) if self.parties else {},
+                )
             return self._delivery
 
     @property

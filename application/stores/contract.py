@@ -214,9 +214,13 @@ def delivery_filters(resource_id: Any, party: str | None, status: str | None, ma
 class DeliveryRecorder(ProcessRecorder):
     """A process recorder with the deliveries table."""
 
-    @abstractmethod
     def select_due(self, now: float, limit: int) -> list[UUID]:
         """Outboxes whose head is pending and due, the longest-waiting first."""
+        return [row.outbox_id for row in self.select_due_heads(now, limit)]
+
+    @abstractmethod
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+        """The heads that are pending and due, the longest-waiting first (the sender needs their party)."""
 
     @abstractmethod
     def select_deliveries(

@@ -139,10 +139,10 @@ class POPODeliveryRecorder(POPOProcessRecorder, DeliveryRecorder):
                 self._rows[row.id] = row
         return ids
 
-    def select_due(self, now: float, limit: int) -> list[UUID]:
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
         with self._database_lock:
             due = [r for r in self._rows.values() if r.head and r.status == "pending" and (r.due_at or 0) <= now]
-        return [r.outbox_id for r in sorted(due, key=lambda r: r.due_at or 0)][:limit]
+        return sorted(due, key=lambda r: r.due_at or 0)[:limit]
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000

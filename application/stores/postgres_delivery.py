@@ -61,11 +61,10 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             curs.execute(self._select_sql + SQL(where + " " + tail), params)
             return [DeliveryRow.from_values(tuple(r.values())) for r in curs.fetchall()]
 
-    def select_due(self, now: float, limit: int) -> list[UUID]:
-        rows = self._select(
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+        return self._select(
             "head AND status = 'pending' AND COALESCE(due_at, 0) <= %s", (now, limit), "ORDER BY due_at LIMIT %s"
         )
-        return [r.outbox_id for r in rows]
 
     def select_deliveries(
         self,

@@ -71,11 +71,10 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             finally:
                 cursor.close()
 
-    def select_due(self, now: float, limit: int) -> list[UUID]:
-        rows = self._select(
+    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+        return self._select(
             "head = 1 AND status = 'pending' AND COALESCE(due_at, 0) <= ?", (now, limit), "ORDER BY due_at LIMIT ?"
         )
-        return [r.outbox_id for r in rows]
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000

@@ -96,12 +96,16 @@ def deliveries(args: argparse.Namespace) -> int:
             return 0
         resource = UUID(args.resource) if args.resource else None
         rows = delivery.deliveries(resource_id=resource, party=args.party, failed=args.failed)
+        held = delivery.held_back()
     except (SetuError, ValueError) as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
     finally:
         node.close()
         planning.close()
+    for party, why in sorted(held.items()):
+        if args.party in (None, party):
+            print(f"party {party}: {why}")
     table = [("id", "resource", "party", "change", "status", "attempts", "remote id", "last error")]
     for row in rows:
         change = f"{row.change} {row.line_id}" if row.line_id else row.change

@@ -67,36 +67,61 @@ def _segments(location: str, request_url: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
-def resource_id_from(location: str, request_url: str, collection: str) -> str:
-    """The id in ``.../planning/{collection}/{id}``: the segment after the collection, decoded.
+def _one_segment(raw: str, what: str, location: str) -> str:
+    """A raw path segment decoded, when it is a usable id: not empty, ``.`` or ``..``."""
+    decoded = unquote(raw, errors="strict") if raw else ""
+    if decoded in ("", ".", "..") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        raise ValueError(f"Location {location!r}: {decoded!r} is not a usable {what}")
+    return decoded
 
-    The singular (``/planning/request/{id}``, as the usage notes write it) is
-    accepted too; a Location of another shape gives its last segment.
+
+def resource_id_from(location: str, request_url: str, collection: str, base_url: str | None = None) -> str:
+    """The id in ``{base_url}/planning/{collection}/{id}``, decoded; any other Location is refused.
+
+    The Location may be absolute or relative; absolute, it must be on the
+    endpoint's scheme, host and port. The id is one path segment, not empty,
+    ``.`` or ``..`` once decoded. The singular (``/planning/request/{id}``, as
+    the usage notes write it) is accepted too.
     """
-    segments = _segments(location, request_url)
+    resolved = urlsplit(urljoin(request_url, location.strip()))
+    endpoint = urlsplit(base_url or request_url)
+    if (resolved.scheme, resolved.netloc.lower()) != (endpoint.scheme, endpoint.netloc.lower()):
+        raise ValueError(f"Location {location!r} is not on the counterparty's endpoint {endpoint.netloc}")
+    prefix = [segment for segment in endpoint.path.split("/") if segment] if base_url else None
+    segments = resolved.path.split("/")[1:]
+    if prefix is None:
+        prefix = segments[:-3]
     names = {collection, collection.removesuffix("s")}
-    for index in range(len(segments) - 1):
-        if segments[index] in names and (index == 0 or segments[index - 1] == "planning"):
-            return unquote(segments[index + 1])
-    if not segments:
-        raise ValueError(f"Location {location!r} names no resource")
-    return unquote(segments[-1])
+    if (
+        len(segments) != len(prefix) + 3
+        or segments[: len(prefix)] != prefix
+        or segments[len(prefix)] != "planning"
+        or segments[len(prefix) + 1] not in names
+    ):
+        raise ValueError(f"Location {location!r} is not a resource under {endpoint.path or ''}/planning/{collection}/")
+    return _one_segment(segments[-1], "resource id", location)
 
 
 def line_id_from(location: str, request_url: str) -> str:
-    """The line id in ``.../lines/{lineId}``, decoded; else the last segment."""
+    """The line id in ``.../lines/{lineId}``, decoded; else the last segment (never empty, . or ..)."""
     segments = _segments(location, request_url)
     for index in range(len(segments) - 2, -1, -1):
         if segments[index] == "lines":
-            return unquote(segments[index + 1])
+            return _one_segment(segments[index + 1], "line id", location)
     if not segments:
         raise ValueError(f"Location {location!r} names no line")
-    return unquote(segments[-1])
+    return _one_segment(segments[-1], "line id", location)
 
 
 def _segment(value: str) -> str:
-    """An id as one path segment: everything but unreserved characters percent-encoded."""
-    return quote(str(value), safe="")
+    """An id as one path segment: everything but unreserved characters percent-encoded.
+
+    ``.`` and ``..`` are encoded too (``%2E``), so no id can make a request reach another path.
+    """
+    encoded = quote(str(value), safe="")
+    if not encoded:
+        raise ValueError("an empty id names no resource or line")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def _etag(response: httpx.Response) -> str | None:
@@ -133,7 +158,7 @@ class MessageEndpoint:
         if not location:
             raise client.protocol_error(response, "no Location header: the resource id cannot be known")
         try:
-            resource_id = resource_id_from(location, str(response.request.url), self.collection)
+            resource_id = resource_id_from(location, str(response.request.url), self.collection, client.base_url)
         except ValueError as error:
             raise client.protocol_error(response, str(error)) from None
         answered = client.decode_message(response, self.kind)

@@ -159,20 +159,31 @@ def error_for(response: httpx.Response) -> SetuClientError:
     )
 
 
+MAX_RETRY_AFTER = 3600.0
+"""The longest ``Retry-After`` honoured (seconds): a counterparty cannot park a delivery for longer."""
+
+
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds: delta-seconds or an HTTP-date (a past date is 0)."""
+    """``Retry-After`` in seconds, between 0 and :data:`MAX_RETRY_AFTER`: delta-seconds or an HTTP-date.
+
+    A past date is 0; a delta or date beyond the cap is the cap; anything else is ignored (None).
+    """
     if value is None or not value.strip():
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(int(value))
+    value = value.strip()[:64]
+    if value.isascii() and value.isdigit():
+        return MAX_RETRY_AFTER if len(value) > 6 else min(MAX_RETRY_AFTER, float(int(value)))
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    try:
+        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    except OverflowError:
+        return MAX_RETRY_AFTER
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 def _error_object(response: httpx.Response) -> tuple[str | None, str]:

@@ -26,6 +26,7 @@ from setu_planning.application import PlanningApplication, ResourceState
 from setu_planning.application.app import issuing_party
 from setu_planning.application.delivery import Backoff, DeliveryApplication, DeliveryLock, DeliveryWorker
 from setu_planning.application.delivery_store import DeliveryRow
+from setu_planning.domain.errors import DocumentConflict
 from setu_planning.domain.messages import MessageKind
 
 from ..parties import PartyConfig, PartyDirectory
@@ -51,7 +52,10 @@ class Exchange:
         self.parties = parties
         self.transport = transport or ClientTransport(parties)
         self.delivery = delivery or DeliveryApplication(
-            planning, [c.party for c in parties.parties_with_endpoint()], backoff=backoff
+            planning,
+            [c.party for c in parties.parties_with_endpoint()],
+            backoff=backoff,
+            concurrency=party_concurrency(parties),
         )
         self._poll_seconds = poll_seconds
         self._worker: DeliveryWorker | None = None
@@ -109,14 +113,27 @@ class Exchange:
         return [self._keep(self.parties[party], MessageKind.CONSTRAINTS, m) for m in messages]
 
     def _keep(self, config: PartyConfig, kind: MessageKind, message: Mapping[str, Any]) -> ResourceState:
-        """Created, or replaced when it changed, as that party's resource: never delivered back to it."""
+        """Created, or replaced when it changed, as that party's resource: never delivered back to it.
+
+        Checked exactly as a POST from that party over REST (schema, business
+        rules, the party rule), raising the same typed errors; nothing is
+        stored when it is refused.
+        """
         service = self.planning.service(kind)
-        document = message["documentId"]
-        known = service.find_by_document(
-            issuing_party(message), document["value"], document["schemeAgencyId"], party=config.party
-        )
-        if known is None:
+        try:
             return service.submit(message, party=config.party).state
-        if known.message == message:
-            return known
-        return service.replace(known.id, message, party=config.party)
+        except DocumentConflict:
+            document = message["documentId"]  # submit checked it is there
+            known = service.find_by_document(
+                issuing_party(message), document["value"], document["schemeAgencyId"], party=config.party
+            )
+            if known is None:
+                raise
+            if known.message == message:
+                return known
+            return service.replace(known.id, message, party=config.party)
+
+
+def party_concurrency(parties: PartyDirectory) -> dict[str, int]:
+    """Each party's share of the sender threads, as its parties file entry says."""
+    return {c.name: c.endpoint.concurrency for c in parties.parties_with_endpoint() if c.endpoint is not None}

@@ -36,11 +36,19 @@ from setu_planning.domain.messages import LineKind, MessageKind, line_field
 
 from ..codecs import media, wire
 from ..codecs.kinds import BY_KIND
+from . import deadline
 from .endpoints import AssignmentsEndpoint, ConstraintsEndpoint, MessageEndpoint, RequestsEndpoint, line_kind_of
 from .errors import SetuProtocolError, SetuTransportError, error_for
 
 USER_AGENT = "setu-planning-client"
+_FRAMING = {"content-length", "content-encoding", "transfer-encoding"}
 _FORMATS = {"json": media.JSON, "xml": media.XML, media.JSON: media.JSON, media.XML: media.XML}
+DEFAULT_TOTAL_TIMEOUT = 20.0
+"""Seconds a whole exchange may take (connect, send, headers, body); retryable when it is over."""
+DEFAULT_MAX_ANSWER = 1024 * 1024
+"""Bytes of an answer's body read at most (our own inbound limit); a longer answer is abandoned."""
+MAX_ANSWER_HEADERS = 100
+"""Header fields an answer may have (their total size is bounded at 100 KB by the HTTP parser)."""
 
 
 class SetuClient:
@@ -66,6 +74,8 @@ class SetuClient:
         read_timeout: float = 30.0,
         on_behalf_of: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_answer: int = DEFAULT_MAX_ANSWER,
     ):
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -81,11 +91,13 @@ class SetuClient:
         self._encoder = wire.Encoder(self.media_type, setu_version)
         headers = {"Accept": self.media_type, "setuVersionId": setu_version, "User-Agent": USER_AGENT}
         self._on_behalf_of = on_behalf_of
+        self.total_timeout = total_timeout
+        self.max_answer = max_answer
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or deadline.transport(),
         )
         self._endpoints()
 
@@ -147,7 +159,13 @@ class SetuClient:
             headers["Authorization"] = f"Bearer {token}"
         url = self.base_url + path
         try:
-            response = self._http.request(method, url, content=body, headers=headers, params=params)
+            with deadline.within(self.total_timeout):
+                response = self._exchange(method, url, body, headers, params)
+        except httpx.TimeoutException as error:
+            raise SetuTransportError(
+                f"{method} {url}: no whole answer within {self.total_timeout:g} s ({type(error).__name__}: {error})",
+                method=method, url=url,
+            ) from error  # fmt: skip
         except httpx.RequestError as error:
             raise SetuTransportError(
                 f"{method} {url}: no answer ({type(error).__name__}: {error})", method=method, url=url
@@ -163,6 +181,25 @@ class SetuClient:
             method=method,
             url=url,
         )
+
+    def _exchange(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], params: Mapping[str, str] | None
+    ) -> httpx.Response:
+        """The answer read as a stream and abandoned past :attr:`max_answer` bytes or too many headers."""
+        with self._http.stream(method, url, content=body, headers=headers, params=params) as streamed:
+            if len(streamed.headers.raw) > MAX_ANSWER_HEADERS:
+                raise self.protocol_error(streamed, f"more than {MAX_ANSWER_HEADERS} header fields in the answer")
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_answer:
+                raise self.protocol_error(streamed, f"a body of {declared} bytes, over the {self.max_answer} read")
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > self.max_answer:
+                    raise self.protocol_error(streamed, f"a body over the {self.max_answer} bytes read: abandoned")
+                chunks.append(chunk)
+        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING]
+        return httpx.Response(streamed.status_code, headers=kept, content=b"".join(chunks), request=streamed.request)
 
     # -- reading answers -----------------------------------------------------
     def _answer_version(self, response: httpx.Response) -> str:

@@ -38,8 +38,10 @@ class ClientTransport:
                 token=lambda config=config: config.endpoint_token(),
                 setu_version=config.endpoint.setu_version,
                 format=config.endpoint.format,
-                connect_timeout=self._timeouts[0],
-                read_timeout=self._timeouts[1],
+                connect_timeout=min(self._timeouts[0], config.endpoint.timeout_seconds),
+                read_timeout=min(self._timeouts[1], config.endpoint.timeout_seconds),
+                total_timeout=config.endpoint.timeout_seconds,
+                max_answer=config.endpoint.max_answer_bytes,
             )
         return self._clients[party]
 

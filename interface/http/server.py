@@ -11,7 +11,9 @@ it is the store that arbitrates: optimistic concurrency on aggregate versions,
 unique document claims, one delivery worker per store (every worker process
 runs one; the store's delivery lock lets exactly one of them deliver, and
 another takes over when its holder dies).
-Where gunicorn cannot run (Windows), waitress serves with threads in one process.
+Each worker reads requests in an event loop and hands a thread only a request
+read whole (:mod:`.buffered_server`), so slow clients cost sockets, not threads.
+Where gunicorn cannot run (Windows), the same loop serves in one process.
 
 Without a parties file the service is open: anyone who reaches it may read
 and write everything. That is allowed only on a loopback address, and said
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..parties import PartyDirectory
+from .buffered_server import ServerLimits, gunicorn_worker, serve_one_process
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
@@ -45,6 +48,7 @@ class ServeOptions:
     workers: int
     threads: int
     server: str  # "gunicorn" | "waitress"
+    limits: ServerLimits = ServerLimits()
 
 
 def is_loopback(host: str) -> bool:
@@ -103,7 +107,7 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
                     f"[{options.host}]:{options.port}" if ":" in options.host else f"{options.host}:{options.port}"
                 ],
                 "workers": options.workers,
-                "worker_class": "gthread",
+                "worker_class": gunicorn_worker(options.limits),  # reads requests whole before a thread takes them
                 "threads": options.threads,
                 "preload_app": False,  # each worker opens its own store after the fork
                 "proc_name": "setu-planning",
@@ -111,9 +115,6 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
                 "errorlog": "-",
                 "loglevel": "warning",
                 "graceful_timeout": 10,
-                "limit_request_line": 8190,
-                "limit_request_fields": 100,
-                "limit_request_field_size": 8190,
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)
@@ -125,15 +126,4 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
 
 
 def _run_waitress(options: ServeOptions, build: Callable[[], Any]) -> None:
-    import waitress
-
-    from .app import DEFAULT_MAX_BODY
-
-    waitress.serve(
-        build(),
-        host=options.host,
-        port=options.port,
-        threads=options.threads,
-        ident="setu-planning",
-        max_request_body_size=DEFAULT_MAX_BODY + 1,
-    )
+    serve_one_process(build(), options.host, options.port, options.threads, options.limits)

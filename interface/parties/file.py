@@ -34,7 +34,16 @@ _PARTY_KEYS = (
     "endpoint_token_env",
     "setu_version",
     "format",
+    "endpoint_concurrency",
+    "endpoint_timeout_seconds",
+    "endpoint_max_answer_bytes",
 )
+_LIMIT_KEYS = {
+    # key: (default, smallest, largest)
+    "endpoint_concurrency": (4, 1, 64),
+    "endpoint_timeout_seconds": (20, 1, 300),
+    "endpoint_max_answer_bytes": (1024 * 1024, 1024, 64 * 1024 * 1024),
+}
 _IDENTIFIER_KEYS = ("value", "schemeAgencyId")
 _PARTY_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
@@ -138,7 +147,7 @@ def _short(token_hash_: str) -> str:
 
 
 def _endpoint(where: FileEntry, table: dict[str, Any]) -> Endpoint | None:
-    outbound = [key for key in ("endpoint_token_env", "setu_version", "format") if key in table]
+    outbound = [key for key in ("endpoint_token_env", "setu_version", "format", *_LIMIT_KEYS) if key in table]
     if "endpoint" not in table:
         if outbound:
             raise where.fail(f"{outbound[0]!r} is given but 'endpoint' is not")
@@ -150,7 +159,18 @@ def _endpoint(where: FileEntry, table: dict[str, Any]) -> Endpoint | None:
         token_env=_env_name(where, table["endpoint_token_env"]),
         setu_version=_choice(where, table, "setu_version", SETU_VERSIONS, "2.0"),
         format=_choice(where, table, "format", FORMATS, "json"),
+        concurrency=_bounded(where, table, "endpoint_concurrency"),
+        timeout_seconds=float(_bounded(where, table, "endpoint_timeout_seconds")),
+        max_answer_bytes=_bounded(where, table, "endpoint_max_answer_bytes"),
     )
+
+
+def _bounded(where: FileEntry, table: dict[str, Any], key: str) -> Any:
+    default, smallest, largest = _LIMIT_KEYS[key]
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not smallest <= value <= largest:
+        raise where.fail(f"{key!r} must be a number from {smallest} to {largest}")
+    return value if key == "endpoint_timeout_seconds" else int(value)
 
 
 def _endpoint_url(where: FileEntry, value: Any) -> str:

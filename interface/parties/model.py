@@ -107,6 +107,12 @@ class Endpoint:
     token_env: str
     setu_version: str = "2.0"
     format: str = "json"
+    concurrency: int = 4
+    """Deliveries to this party under way at once, at most (a share of the sender threads)."""
+    timeout_seconds: float = 20.0
+    """A whole exchange with it (connect, send, headers, body) within this, or it is retried."""
+    max_answer_bytes: int = 1024 * 1024
+    """The longest answer body read from it; a longer one is abandoned."""
 
 
 @dataclass(frozen=True, eq=False)

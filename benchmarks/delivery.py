@@ -1,0 +1,199 @@
+"""Delivery throughput between two live ``setu-planning serve`` processes, beside what the receiver takes.
+
+One run, on one machine:
+
+1. the receiver (``serve --parties``, its own SQLite store) takes POSTs of a
+   PlanningRequest from wrk (``-c 8``): its own POST rate;
+2. 3,000 new requests are written to the sender's store through the
+   embedding API while the sender is stopped; then the sender
+   (``serve --parties``, naming the receiver with an endpoint) starts and
+   delivers them; the rate is 3,000 over the time from its start until its
+   deliveries table shows every one delivered.
+
+The ratio of the two says how much of what the receiver can take the sender
+actually delivers. ``measure()`` returns the rows; run as a script it prints them:
+
+    python benchmarks/delivery.py [--changes 3000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+
+MESSAGE: dict[str, Any] = {
+    "documentId": {"value": "@@DOCUMENT_ID@@", "schemeAgencyId": "Customer"},
+    "supplier": {"id": [{"value": "OTTO", "schemeAgencyId": "Customer"}]},
+    "customer": {"id": [{"value": "ACME", "schemeAgencyId": "Customer"}]},
+    "positionProfile": {
+        "positionId": {"value": "POS-1"},
+        "positionTitle": "Picker",
+        "positionLocation": {"name": "Tholen"},
+        "positionPeriod": {"start": "2026-01-05", "end": "2026-06-30"},
+    },
+    "periodicPlanningLine": [
+        {
+            "lineId": {"value": "P1", "schemeAgencyId": "Customer"},
+            "planningLineName": "Monday day shift",
+            "planningPeriod": "Monday",
+            "startTime": "08:00:00Z",
+            "endTime": "16:00:00Z",
+            "positionQuantity": 2,
+        }
+    ],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _hash(token: str) -> str:
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+class _Serve:
+    def __init__(self, folder: Path, name: str, parties: Path, port: int, env: dict[str, str]):
+        self.folder, self.name, self.port = folder, name, port
+        self.db = f"sqlite:///{folder / (name + '.sqlite3')}"
+        self.argv = [PYTHON, "-m", "setu_planning.interface.cli", "serve", "--port", str(port),
+                     "--db", self.db, "--parties", str(parties)]  # fmt: skip
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        """Start; returns the monotonic time it was started at, once it answers /health."""
+        started = time.monotonic()
+        log = (self.folder / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(self.argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                        env=self.env, start_new_session=True)  # fmt: skip
+        deadline = started + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    return started
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start; see {self.folder / (self.name + '.log')}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait(10)
+        self.process = None
+
+
+def _wrk_post_rate(url: str, template: Path, token: str, seconds: int) -> float:
+    argv = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "--timeout", "10s",
+            "-s", str(HERE / "wrk" / "post_request.lua"), f"{url}/planning/requests", "--",
+            str(template), token, f"wrk-{uuid.uuid4().hex[:8]}"]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout[-1000:]}{done.stderr[-1000:]}")
+    report = json.loads(line.removeprefix("BENCH_JSON "))
+    if sum(report["errors"].values()):
+        raise RuntimeError(f"wrk saw errors: {report['errors']}")
+    return report["requests"] / (report["duration_us"] / 1e6)
+
+
+def _delivered(db_file: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as connection:
+            return connection.execute(
+                "SELECT count(*) FROM setudelivery_deliveries WHERE status = 'delivered'"
+            ).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def measure(changes: int = 3000, seconds: int = 10) -> list[dict[str, Any]]:
+    """The two rates and their ratio, as rows ``{"what", "value", "unit"}``."""
+    from setu_planning.application import PlanningApplication
+
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="setu-delivery-bench-"))
+    tokens = {"acme": uuid.uuid4().hex * 2, "otto": uuid.uuid4().hex * 2}
+    ports = {"sender": _free_port(), "receiver": _free_port()}
+    receiver_parties = folder / "receiver-parties.toml"
+    receiver_parties.write_text(
+        '[parties.acme]\nidentifiers = [{ value = "ACME", schemeAgencyId = "Customer" }]\n'
+        f'tokens = ["{_hash(tokens["acme"])}"]\n'
+    )
+    sender_parties = folder / "sender-parties.toml"
+    sender_parties.write_text(
+        '[parties.otto]\nidentifiers = [{ value = "OTTO", schemeAgencyId = "Customer" }]\n'
+        f'endpoint = "http://127.0.0.1:{ports["receiver"]}"\nendpoint_token_env = "OTTO_TOKEN"\n'
+    )
+    template = folder / "template.json"
+    template.write_text(json.dumps(MESSAGE))
+    receiver = _Serve(folder, "receiver", receiver_parties, ports["receiver"], {})
+    sender = _Serve(folder, "sender", sender_parties, ports["sender"], {"OTTO_TOKEN": tokens["acme"]})
+    try:
+        receiver.start()
+        post_rate = _wrk_post_rate(f"http://127.0.0.1:{ports['receiver']}", template, tokens["acme"], seconds)
+        app = PlanningApplication(sender.db)
+        try:
+            for number in range(changes):
+                message = json.loads(json.dumps(MESSAGE).replace("@@DOCUMENT_ID@@", f"D-{number}"))
+                app.requests.submit(message, actor="bench", setu_version="2.0")
+        finally:
+            app.close()
+        started = sender.start()
+        db_file = folder / "sender.sqlite3"
+        while _delivered(db_file) < changes:
+            if time.monotonic() - started > 600:
+                raise RuntimeError(f"only {_delivered(db_file)} of {changes} delivered in 600 s")
+            time.sleep(0.05)
+        delivery_rate = changes / (time.monotonic() - started)
+    finally:
+        sender.stop()
+        receiver.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+    return [
+        {"what": "receiver POST rate (wrk -c 8)", "value": round(post_rate), "unit": "POST/s"},
+        {
+            "what": f"delivery sender -> receiver ({changes} new requests)",
+            "value": round(delivery_rate),
+            "unit": "changes/s",
+        },  # fmt: skip
+        {"what": "delivery / receiver POST rate", "value": round(delivery_rate / post_rate, 2), "unit": "ratio"},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--changes", type=int, default=3000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    for row in measure(args.changes, args.seconds):
+        print(f"{row['what']:<50} {row['value']:>10} {row['unit']}")
+
+
+if __name__ == "__main__":
+    main()
