@@ -62,7 +62,9 @@ from .readmodels import (
     worker_key,
 )
 from .recorders import PlanningRecorder, POPOPlanningRecorder
+from .sealing import SealingMapper, subject_of_resource
 from .views import ViewCache
+from .worker_keys import WorkerKeyring, key_table_for
 
 T = TypeVar("T")
 
@@ -161,7 +163,9 @@ class PlanningApplication(Application[UUID]):
         settings.update(env or {})
         super().__init__(settings)
         self.recorder: PlanningRecorder
+        self.mapper: SealingMapper
         self._digest = KeyDigester(self._index_secret())
+        self.mapper.keyring = WorkerKeyring(key_table_for(self.recorder), self._digest, self.mapper.cipher)
         self.views = ViewCache()
         self.requests = RequestService(self, MessageKind.REQUEST)
         self.assignments = AssignmentService(self, MessageKind.ASSIGNMENT)
@@ -175,6 +179,10 @@ class PlanningApplication(Application[UUID]):
         if closing is not None:
             closing()
         super().close()
+
+    def construct_mapper(self) -> SealingMapper:
+        """Each worker's personal data under that worker's own key (see :mod:`.sealing`)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=SealingMapper)
 
     def construct_recorder(self) -> PlanningRecorder:
         if isinstance(self.factory, POPOFactory):
@@ -225,10 +233,15 @@ class PlanningApplication(Application[UUID]):
                 writes.timestamps.append(
                     (domain_event.originator_id, domain_event.originator_version, domain_event.timestamp)
                 )
+        subjects = {}
         for aggregate in processing_event.aggregates.values():
             if isinstance(aggregate, PlanningResource):
-                writes.current.append(self.current_row(aggregate))
-        return super()._record(processing_event)
+                subjects[aggregate.id] = subject_of_resource(aggregate)
+        with self.mapper.subjects(subjects):
+            for aggregate in processing_event.aggregates.values():
+                if isinstance(aggregate, PlanningResource):
+                    writes.current.append(self.current_row(aggregate))
+            return super()._record(processing_event)
 
     def current_row(self, resource: PlanningResource) -> StoredEvent:
         """The current-state row of a resource: its snapshot, stored (and encrypted) like an event."""
