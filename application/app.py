@@ -49,6 +49,7 @@ from setu_planning.domain.errors import (
     VersionMismatch,
 )
 from setu_planning.domain.messages import LineKind, MessageKind
+from setu_planning.domain.personal_data import workers_named
 from setu_planning.domain.parties import NotPermitted, Party, may_see, named_identifiers
 from setu_planning.domain.provenance import Provenance
 
@@ -254,13 +255,13 @@ class PlanningApplication(Application[UUID]):
         """The digests of the look-up keys a message is filed under."""
         if message is None:
             return set()
-        if kind is MessageKind.CONSTRAINTS:
-            keys = {worker_key(w["value"]) for w in message.get("worker", {}).get("workerId", ())}
-        elif kind is MessageKind.ASSIGNMENT:
+        if kind is MessageKind.ASSIGNMENT:
             reference = message.get("planningRequestReference", {}).get("documentId", {})
             keys = {request_document_key(reference["value"])} if "value" in reference else set()
         else:
             keys = set()
+        # Every resource is filed under the workers it holds data of, so erasing a worker finds them all.
+        keys |= {worker_key(worker.value) for worker in workers_named(kind, message)}
         return {self._digest(key) for key in keys}
 
     def document_key(self, kind: MessageKind, submitter: str | None, message: Mapping[str, Any]) -> str:
@@ -287,6 +288,12 @@ class PlanningApplication(Application[UUID]):
         from .rekey import plain  # a store written before encryption holds its secret in clear
 
         return plain(self.mapper.cipher, value)
+
+    def erase_worker(self, hr_id: str, scheme: str | None = None, *, actor: str) -> Any:
+        """A worker's right to erasure: see :func:`.erasure.erase_worker`."""
+        from .erasure import erase_worker
+
+        return erase_worker(self, hr_id, scheme, actor=actor)
 
     def rebuild_read_models(self) -> int:
         """Derive every read model anew from the event log; returns the number of events read."""

@@ -61,7 +61,13 @@ def erased(value: Any) -> Any:
 
 
 def is_sealed(value: Any) -> bool:
-    return isinstance(value, Mapping) and SEALED in value
+    """Sealed already, or erased (nothing left to seal)."""
+    return (isinstance(value, Mapping) and SEALED in value) or is_erased(value)
+
+
+def is_erased(value: Any) -> bool:
+    """Whether a value read back is the marker of erased data."""
+    return value == ERASED or (isinstance(value, Mapping) and len(value) == 1 and value.get(ERASED) is True)
 
 
 def subject(kind: MessageKind, message: Mapping[str, Any]) -> WorkerRef | None:
@@ -78,8 +84,9 @@ def subject(kind: MessageKind, message: Mapping[str, Any]) -> WorkerRef | None:
 def workers_named(kind: MessageKind, message: Mapping[str, Any]) -> set[WorkerRef]:
     """Every worker whose personal data ``message`` holds."""
     found: set[WorkerRef] = set()
-    seal_message(kind, message, None, lambda worker, value: found.add(worker) or value)
-    return found
+    nobody = WorkerRef("", "")  # stands in for an erased subject, whose comments name no one any more
+    seal_message(kind, message, nobody, lambda worker, value: found.add(worker) or value)
+    return found - {nobody}
 
 
 def seal_message(kind: MessageKind, message: Mapping[str, Any], fallback: WorkerRef | None, seal: Seal) -> dict[str, Any]:

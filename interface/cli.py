@@ -24,6 +24,8 @@ from .server import (
     run,
 )
 
+from . import erase_command  # noqa: E402
+
 _KINDS = {
     "requests": MessageKind.REQUEST,
     "assignments": MessageKind.ASSIGNMENT,
@@ -80,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
     rebuild.add_argument("--db", help=db_help)
+    erase_command.add_parser(commands, db_help)
     return parser
 
 
@@ -105,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rekey_store(args.db)
     if args.command == "rebuild":
         return rebuild_read_models(args.db)
+    if args.command == "erase":
+        return erase_command.run(args, lambda: _open(database_url(args.db), must_exist=True))
     if args.command == "deliveries":
         return deliveries(args)
     if args.command == "serve":
@@ -177,7 +182,8 @@ def rekey_store(db: str | None) -> int:
         delivery.close()
         planning.close()
     print(f"re-encrypted {changed} stored values under the current key")
-    return 0
+    # Resources sealed just now are filed under their workers too, for erasure to find them.
+    return rebuild_read_models(db)
 
 
 def rebuild_read_models(db: str | None) -> int:
