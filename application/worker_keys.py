@@ -63,6 +63,9 @@ class KeyTable:
     def by_id(self, key_id: str) -> KeyRow | None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def by_subject(self, subject: str) -> KeyRow | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
     def of_worker(self, worker: str, subject: str | None) -> list[KeyRow]:  # pragma: no cover - interface
         """The keys of a worker: of one subject (id in one scheme), or of every scheme."""
         raise NotImplementedError
@@ -93,6 +96,9 @@ class MemoryKeyTable(KeyTable):
 
     def by_id(self, key_id: str) -> KeyRow | None:
         return self._rows.get(key_id)
+
+    def by_subject(self, subject: str) -> KeyRow | None:
+        return next((r for r in self._rows.values() if r.subject == subject), None)
 
     def of_worker(self, worker: str, subject: str | None) -> list[KeyRow]:
         return [r for r in self._rows.values() if r.worker == worker and subject in (None, r.subject)]
@@ -160,6 +166,10 @@ class SQLiteKeyTable(KeyTable):
 
     def by_id(self, key_id: str) -> KeyRow | None:
         rows = self._rows("key_id = ?", (key_id,))
+        return rows[0] if rows else None
+
+    def by_subject(self, subject: str) -> KeyRow | None:
+        rows = self._rows("subject = ?", (subject,))
         return rows[0] if rows else None
 
     def of_worker(self, worker: str, subject: str | None) -> list[KeyRow]:
@@ -237,6 +247,10 @@ class PostgresKeyTable(KeyTable):
         rows = self._rows("key_id = %s", (key_id,))
         return rows[0] if rows else None
 
+    def by_subject(self, subject: str) -> KeyRow | None:
+        rows = self._rows("subject = %s", (subject,))
+        return rows[0] if rows else None
+
     def of_worker(self, worker: str, subject: str | None) -> list[KeyRow]:
         if subject is None:
             return self._rows("worker = %s", (worker,))
@@ -290,8 +304,10 @@ class WorkerKeyring:
         now = time.monotonic()
         if cached is not None and now - cached[0] < KEY_CACHE_SECONDS:
             return cached[1], cached[2]
-        fresh = KeyRow(uuid4().hex, subject, self.worker_digest(worker.value), self._wrap(os.urandom(KEY_BYTES)))
-        row = self.table.claim(fresh)
+        row = self.table.by_subject(subject)  # a read; only a worker new to the store costs a write
+        if row is None:
+            fresh = KeyRow(uuid4().hex, subject, self.worker_digest(worker.value), self._wrap(os.urandom(KEY_BYTES)))
+            row = self.table.claim(fresh)
         cipher = self._cipher(row.wrapped)
         self._by_subject[subject] = (now, row.key_id, cipher)
         self._by_id[row.key_id] = (now, cipher)
