@@ -77,7 +77,9 @@ def erase_worker(app: Any, hr_id: str, scheme: str | None = None, *, actor: str)
         requested = profile.get("requestedWorker", [])
         remaining = [w for w in requested if not _names(w.get("workerId"), hr_id, scheme)]
         if len(remaining) != len(requested):
-            app.requests.replace(state.id, {**state.message, "positionProfile": {**profile, "requestedWorker": remaining}}, actor=actor)
+            app.requests.replace(
+                state.id, {**state.message, "positionProfile": {**profile, "requestedWorker": remaining}}, actor=actor
+            )
             report.requests_changed.append(state.id)
     subject = None if scheme is None else keyring.subject_digest(WorkerRef(hr_id, scheme))
     rows = keyring.table.of_worker(digest, subject)

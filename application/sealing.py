@@ -72,15 +72,29 @@ class SealingMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if self.keyring is None:
             return super().to_stored_event(domain_event)
-        state = self._sealed(domain_event)
+        state = self.sealed_state(domain_event)
         if state is None:
             return super().to_stored_event(domain_event)
         stand_in = object.__new__(type(domain_event))
         object.__setattr__(stand_in, "__dict__", state)
         return super().to_stored_event(stand_in)
 
+    def sealed_state(self, domain_event: Any, *, only_if_open: bool = False) -> dict[str, Any] | None:
+        """The event's state with its workers' data sealed, or None if it holds none.
+
+        ``only_if_open``: None as well when nothing was left in the open to seal (rekeying).
+        """
+        if not only_if_open:
+            return self._sealed(domain_event)
+        found: list[bool] = []
+        self._context.found = found
+        try:
+            sealed = self._sealed(domain_event)
+        finally:
+            self._context.found = None
+        return sealed if found else None
+
     def _sealed(self, domain_event: Any) -> dict[str, Any] | None:
-        """The event's state with its workers' data sealed, or None if it holds none."""
         state = vars(domain_event)
         if isinstance(domain_event, Snapshot):
             kind = _kind_of_topic(state.get("topic", ""))
@@ -104,6 +118,9 @@ class SealingMapper(Mapper[UUID]):
 
     def _seal(self, worker: WorkerRef, value: Any) -> dict[str, str]:
         assert self.keyring is not None
+        found = getattr(self._context, "found", None)
+        if found is not None:
+            found.append(True)
         key_id, cipher = self.keyring.key_for(worker)
         plaintext = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
         kind = "s" if isinstance(value, str) else "o"
@@ -112,15 +129,16 @@ class SealingMapper(Mapper[UUID]):
     # ---------------------------------------------------------------- decode
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         domain_event = super().to_domain_event(stored_event)
-        if self.keyring is None or not _may_hold_sealed(stored_event.topic, domain_event):
+        if self.keyring is None or not may_hold_sealed(stored_event.topic, domain_event):
             return domain_event
         state = vars(domain_event)
-        opened = unseal(state, self._open)
+        opened = unseal(state, self.open_sealed)
         if opened is not state:
             object.__setattr__(domain_event, "__dict__", opened)
         return domain_event
 
-    def _open(self, sealed: Mapping[str, Any]) -> Any:
+    def open_sealed(self, sealed: Mapping[str, Any]) -> Any:
+        """The value of one sealed part; the erased marker once its key was destroyed."""
         assert self.keyring is not None
         cipher = self.keyring.cipher_of(sealed[SEALED])
         if cipher is None:
@@ -131,10 +149,15 @@ class SealingMapper(Mapper[UUID]):
 def _kind_of_topic(topic: str) -> MessageKind | None:
     if not topic.startswith(_RESOURCE_MODULE):
         return None
-    return _KINDS.get(topic[len(_RESOURCE_MODULE):].split(".")[0])
+    return _KINDS.get(topic[len(_RESOURCE_MODULE) :].split(".")[0])
 
 
-def _may_hold_sealed(topic: str, domain_event: Any) -> bool:
+def kind_of_event(domain_event: Any) -> MessageKind | None:
+    """The kind of resource an event's class says it belongs to (None for the shared base class)."""
+    return _KINDS.get(type(domain_event).__qualname__.split(".")[0])
+
+
+def may_hold_sealed(topic: str, domain_event: Any) -> bool:
     if topic.startswith(_RESOURCE_MODULE):
         return True
     return isinstance(domain_event, Snapshot) and vars(domain_event).get("topic", "").startswith(_RESOURCE_MODULE)

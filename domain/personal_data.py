@@ -85,11 +85,18 @@ def workers_named(kind: MessageKind, message: Mapping[str, Any]) -> set[WorkerRe
     """Every worker whose personal data ``message`` holds."""
     found: set[WorkerRef] = set()
     nobody = WorkerRef("", "")  # stands in for an erased subject, whose comments name no one any more
-    seal_message(kind, message, nobody, lambda worker, value: found.add(worker) or value)
+
+    def note(worker: WorkerRef, value: Any) -> Any:
+        found.add(worker)
+        return value
+
+    seal_message(kind, message, nobody, note)
     return found - {nobody}
 
 
-def seal_message(kind: MessageKind, message: Mapping[str, Any], fallback: WorkerRef | None, seal: Seal) -> dict[str, Any]:
+def seal_message(
+    kind: MessageKind, message: Mapping[str, Any], fallback: WorkerRef | None, seal: Seal
+) -> dict[str, Any]:
     """The message with each worker's personal data passed through ``seal``.
 
     ``fallback`` is the subject when the message (a partial replacement) does

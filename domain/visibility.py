@@ -108,9 +108,7 @@ def check_owner(party: Party | None, origin: str | None, what: str) -> None:
     if may_write(party, origin):
         return
     owner = "the embedding system" if origin is None else f"party {origin}"
-    raise NotOwner(
-        f"{what} was created by {owner}; only its creator may replace it, change its lines or cancel it"
-    )
+    raise NotOwner(f"{what} was created by {owner}; only its creator may replace it, change its lines or cancel it")
 
 
 # --------------------------------------------------------------------- audit
@@ -123,6 +121,8 @@ def shows_on_behalf_of(viewer: Party | None, sender: str | None) -> bool:
     return viewer is None or (sender is not None and viewer.name == sender)
 
 
-def parties_let_in(parties: Iterable[Party], message: Mapping[str, Any], before: Mapping[str, Any] | None) -> list[Party]:
+def parties_let_in(
+    parties: Iterable[Party], message: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> list[Party]:
     """The parties (of those given) that the change from ``before`` to ``message`` names anew."""
     return [party for party in parties if sight(party, message, before) is Sight.NAMED]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from samples import assignment, constraints, request
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.encryption import create_key
 from setu_planning.application.erasure import is_erased
@@ -26,7 +26,9 @@ def worker_id(value: str) -> dict:
 
 
 def availability(value: str, document: str) -> dict:
-    message = constraints(worker={"workerId": [worker_id(value)]}, documentId={"value": document, "schemeAgencyId": "Supplier"})
+    message = constraints(
+        worker={"workerId": [worker_id(value)]}, documentId={"value": document, "schemeAgencyId": "Supplier"}
+    )
     message["periodicAvailabilityLine"][0]["availabilityComment"] = COMMENT if value == WORKER else "Prefers mornings"
     return message
 
@@ -34,7 +36,11 @@ def availability(value: str, document: str) -> dict:
 def planned(value: str, name: str, document: str) -> dict:
     return assignment(
         documentId={"value": document, "schemeAgencyId": "Customer"},
-        assignedWorker={"assignedStatus": True, "workerId": worker_id(value), "person": {"name": {"formattedName": name}}},
+        assignedWorker={
+            "assignedStatus": True,
+            "workerId": worker_id(value),
+            "person": {"name": {"formattedName": name}},
+        },
     )
 
 
@@ -55,7 +61,10 @@ def populate(app: PlanningApplication) -> dict:
         "assignment": app.assignments.submit(planned(WORKER, NAME, "ASG-W")).state.id,
         "other_assignment": app.assignments.submit(planned(OTHER, OTHER_NAME, "ASG-O")).state.id,
     }
-    line = {**availability(WORKER, "x")["periodicAvailabilityLine"][0], "lineId": {"value": "A2", "schemeAgencyId": "Supplier"}}
+    line = {
+        **availability(WORKER, "x")["periodicAvailabilityLine"][0],
+        "lineId": {"value": "A2", "schemeAgencyId": "Supplier"},
+    }
     app.constraints.add_line(ids["constraints"], "periodic", line)
     return ids
 
@@ -149,7 +158,10 @@ def test_after_erasure_the_worker_and_their_key_are_nowhere_in_the_files(tmp_pat
     assert is_erased(app.constraints.at_version(ids["constraints"], 1).message["worker"])
     assert [e.type for e in app.constraints.history(ids["constraints"])] == ["Submitted", "LineAdded", "Cancelled"]
     assert app.constraints.get(ids["other_constraints"]).message == availability(OTHER, "CON-O")
-    assert app.constraints.as_of(ids["other_constraints"], datetime.now(UTC)).message["worker"]["workerId"][0]["value"] == OTHER
+    assert (
+        app.constraints.as_of(ids["other_constraints"], datetime.now(UTC)).message["worker"]["workerId"][0]["value"]
+        == OTHER
+    )
     app.close()
 
     again = subprocess.run(

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from samples import constraints
+
 from setu_planning.application import PlanningApplication
 from setu_planning.interface.cli import main
 from setu_planning.interface.server import is_loopback
@@ -77,7 +77,13 @@ def test_serve_reads_the_parties_file_from_the_environment(tmp_path):
     parties = tmp_path / "parties.toml"
     parties.write_text("not toml at all [")
     done = run_cli(
-        "serve", "--host", "0.0.0.0", "--port", "0", "--db", f"sqlite:///{tmp_path}/db.sqlite3",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--db",
+        f"sqlite:///{tmp_path}/db.sqlite3",
         env={"SETU_PLANNING_PARTIES": str(parties)},
     )
     assert done.returncode == 2
