@@ -114,6 +114,12 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
                 "limit_request_line": 8190,
                 "limit_request_fields": 100,
                 "limit_request_field_size": 8190,
+                # No client-supplied header changes routing or scheme: gunicorn trusts loopback's
+                # SCRIPT_NAME, PATH_INFO and X-Forwarded-* by default; here nobody is trusted.
+                "forwarded_allow_ips": "",
+                "proxy_allow_ips": "",
+                "forwarder_headers": "",
+                "secure_scheme_headers": {},
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)
