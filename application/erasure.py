@@ -23,7 +23,7 @@ from uuid import UUID
 from setu_planning.domain.messages import MessageKind
 from setu_planning.domain.personal_data import WorkerRef, is_erased  # noqa: F401 - is_erased: for callers
 
-from .readmodels import worker_key
+from .readmodels import holding_worker_key
 from .worker_keys import Erasure, now_utc
 
 
@@ -63,16 +63,16 @@ def erase_worker(app: Any, hr_id: str, scheme: str | None = None, *, actor: str)
     keyring = app.mapper.keyring
     digest = keyring.worker_digest(hr_id)
     report = ErasureReport(worker=digest, erased_before=keyring.table.erasures(digest))
-    key = app.digest(worker_key(hr_id))
-    for state in app.constraints._current_by_lookup(key, None):  # noqa: SLF001
+    key = app.digest(holding_worker_key(hr_id))
+    for state in app.constraints.filed_under(key):
         if any(_names(w, hr_id, scheme) for w in state.message.get("worker", {}).get("workerId", ())):
             app.constraints.cancel(state.id, actor=actor)
             report.cancelled.append((MessageKind.CONSTRAINTS, state.id))
-    for state in app.assignments._current_by_lookup(key, None):  # noqa: SLF001
+    for state in app.assignments.filed_under(key):
         if _names(state.message.get("assignedWorker", {}).get("workerId"), hr_id, scheme):
             app.assignments.cancel(state.id, actor=actor)
             report.cancelled.append((MessageKind.ASSIGNMENT, state.id))
-    for state in app.requests._current_by_lookup(key, None):  # noqa: SLF001
+    for state in app.requests.filed_under(key):
         profile = state.message.get("positionProfile", {})
         requested = profile.get("requestedWorker", [])
         remaining = [w for w in requested if not _names(w.get("workerId"), hr_id, scheme)]

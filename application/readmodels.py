@@ -13,8 +13,9 @@ searchable-timestamps examples): they can never disagree with the events, and
   its version with one indexed query;
 - **current state**: one row per resource, the aggregate's snapshot at its
   latest version (encrypted like the events when a cipher is configured);
-- **look-ups**: ``(key, resource, position)`` for "constraints of worker W" and
-  "assignments referring to request document D";
+- **look-ups**: ``(key, resource, position)`` for "constraints of worker W",
+  "assignments referring to request document D" and "resources holding data
+  of worker W" (erasure);
 - **documents**: ``key -> resource`` for idempotent submission, unique per key,
   so two racing submissions of one documentId cannot both win.
 
@@ -77,6 +78,11 @@ def worker_key(worker_id: str) -> str:
     return f"worker:{worker_id}"
 
 
+def holding_worker_key(worker_id: str) -> str:
+    """The key of every resource holding data of a worker (its subject, requested, related): for erasure."""
+    return f"holds-worker:{worker_id}"
+
+
 def request_document_key(document_id: str) -> str:
     return f"request-document:{document_id}"
 
@@ -113,13 +119,15 @@ class Filing:
         """The digests of the look-up keys a message is filed under."""
         if message is None:
             return set()
-        if kind is MessageKind.ASSIGNMENT:
+        if kind is MessageKind.CONSTRAINTS:
+            keys = {worker_key(w["value"]) for w in message.get("worker", {}).get("workerId", ())}
+        elif kind is MessageKind.ASSIGNMENT:
             reference = message.get("planningRequestReference", {}).get("documentId", {})
             keys = {request_document_key(reference["value"])} if "value" in reference else set()
         else:
             keys = set()
         # Every resource is filed under the workers it holds data of, so erasing a worker finds them all.
-        keys |= {worker_key(worker.value) for worker in workers_named(kind, message)}
+        keys |= {holding_worker_key(worker.value) for worker in workers_named(kind, message)}
         return {self.digest(key) for key in keys}
 
     def document_key(self, kind: MessageKind, submitter: str | None, message: Mapping[str, Any]) -> str:

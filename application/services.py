@@ -370,6 +370,10 @@ class ResourceService:
             raise ResourceCancelled(f"{self.kind} {uuid} was already cancelled {when}")
         return ResourceState.of(resource)
 
+    def filed_under(self, key: str) -> list[ResourceState]:
+        """The current resources of this kind filed under a look-up key digest (see :mod:`.readmodels`)."""
+        return self._current_by_lookup(key, None)
+
     def _current_by_lookup(self, key: str, party: Party | None) -> list[ResourceState]:
         states = []
         for row in self.app.recorder.select_current_by_lookup(key):
