@@ -48,10 +48,12 @@ from .persistence import database_url, persistence_env, store_settings
 from .planning import Availability, Coverage, PlanningQueries
 from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
+from .sealing import SealingMapper, subject_of_resource
 from .services import AssignmentService, ConstraintsService, RequestService, ResourceService, provenance
 from .states import ResourceState, Submission
 from .stores.contract import PlanningRecorder, PlanningStore, store_of
 from .views import ViewCache
+from .worker_keys import WorkerKeyring
 
 __all__ = [  # the use cases, what they return and issuing_party moved; importable from here as before
     "COMMAND_ATTEMPTS",
@@ -99,7 +101,10 @@ class PlanningApplication(Application[UUID]):
         settings.update(env or {})
         super().__init__(store_settings(settings))
         self.recorder: PlanningRecorder
-        self.filing = Filing(self.mapper, KeyDigester(self._index_secret()))
+        self.mapper: SealingMapper
+        digest = KeyDigester(self._index_secret())
+        self.mapper.keyring = WorkerKeyring(self.store.worker_keys(self.recorder), digest, self.mapper.cipher)
+        self.filing = Filing(self.mapper, digest)
         self.views = ViewCache()
         self.requests = RequestService(self, MessageKind.REQUEST)
         self.assignments = AssignmentService(self, MessageKind.ASSIGNMENT)
@@ -111,6 +116,12 @@ class PlanningApplication(Application[UUID]):
     def close(self) -> None:
         self.recorder.close()  # e.g. SQLite's per-thread read connections
         super().close()
+
+    def construct_mapper(self) -> SealingMapper:
+        """Each worker's personal data under that worker's own key (see :mod:`.sealing`)."""
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=SealingMapper)
+        assert isinstance(mapper, SealingMapper)
+        return mapper
 
     @property
     def store(self) -> PlanningStore:
@@ -166,8 +177,14 @@ class PlanningApplication(Application[UUID]):
     # ------------------------------------------------------------ read models
     def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
         writes: ReadModelWrites = processing_event.saved_kwargs.setdefault("read_models", ReadModelWrites())
-        self.filing.file_save(writes, processing_event.events, processing_event.aggregates.values())
-        return super()._record(processing_event)
+        subjects = {
+            aggregate.id: subject_of_resource(aggregate)
+            for aggregate in processing_event.aggregates.values()
+            if isinstance(aggregate, PlanningResource)
+        }
+        with self.mapper.subjects(subjects):  # replacements and line events do not say whose they are
+            self.filing.file_save(writes, processing_event.events, processing_event.aggregates.values())
+            return super()._record(processing_event)
 
     # The filing, as the application offered it before it had its own module.
     def current_row(self, resource: PlanningResource) -> StoredEvent:
@@ -199,6 +216,12 @@ class PlanningApplication(Application[UUID]):
         if not self.mapper.cipher:
             return value
         return plain(self.mapper.cipher, value)  # a store written before encryption holds its secret in clear
+
+    def erase_worker(self, hr_id: str, scheme: str | None = None, *, actor: str) -> Any:
+        """A worker's right to erasure: see :func:`.erasure.erase_worker`."""
+        from .erasure import erase_worker
+
+        return erase_worker(self, hr_id, scheme, actor=actor)
 
     def rebuild_read_models(self) -> int:
         """Derive every read model anew from the event log; returns the number of events read."""

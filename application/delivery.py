@@ -44,6 +44,7 @@ from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import LineKind
 from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id, outbound_change
 from setu_planning.domain.parties import Party, parties_named
+from setu_planning.domain.visibility import owed_change, sight
 
 from .app import PlanningApplication
 from .delivery_share import SendingShare, held_back_note
@@ -192,7 +193,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             if not notification.topic.startswith(RESOURCE_TOPICS):  # filtered before decoding
                 continue
             event = self.planning.mapper.to_domain_event(notification)
-            self._owe(event, outboxes)  # type: ignore[arg-type]
+            self._owe(event, outboxes)
         processing.collect_events(*outboxes.values())
         self._record(processing)
         self._take_snapshots(processing)
@@ -201,28 +202,34 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         return len(notifications)
 
     def _owe(self, event: PlanningResource.Event, outboxes: dict[UUID, Outbox]) -> None:
-        """The outbox entries one resource change leads to."""
+        """The outbox entries one resource change leads to, by what that version is to each party.
+
+        The rule is the one reads follow (:func:`~setu_planning.domain.visibility.sight`):
+        a party the change names anew is sent the resource as it now is; a party
+        it removes, the cancellation of its copy, never the new content; what was
+        queued for a party while it was named is delivered first, in order.
+        """
         resource = self._resource_at(event.originator_id, event.originator_version)
         change, line_kind, line_id = outbound_change(event)
+        before: Mapping[str, Any] | None = None if event.originator_version == 1 else resource.message
+        if change is Change.REPLACE and event.originator_version > 1:  # only a replacement changes the parties
+            before = self._resource_at(event.originator_id, event.originator_version - 1).message
         named = set(parties_named(resource.message, self.targets))
-        if change is Change.REPLACE and event.originator_version > 1:
-            before = self._resource_at(event.originator_id, event.originator_version - 1)
-            named |= set(parties_named(before.message, self.targets))
+        if before is not None:
+            named |= set(parties_named(before, self.targets))
         excluded = {getattr(event, "party", None), resource.origin}
         for party in sorted(named, key=lambda p: p.name):
             if party.name in excluded:
                 continue
             outbox = outboxes.get(_outbox_key(resource.id, party.name)) or self._outbox(resource, party.name)
+            owed = owed_change(sight(party, resource.message, before), change, created_there=outbox.created_remotely)
+            if owed is None:
+                continue
             outboxes[outbox.id] = outbox
-            if not outbox.created_remotely:
-                if change is Change.CANCEL:
-                    continue  # never told of it: nothing to cancel there
-                change_here, kind_here, id_here = Change.CREATE, None, None  # the first news is the whole resource
-            else:
-                change_here, kind_here, id_here = change, line_kind, line_id
+            details = (line_kind, line_id) if owed is change else (None, None)
             outbox.queue(
-                change_here, event.originator_version, actor=getattr(event, "actor", None),
-                line_kind=kind_here, line_id=id_here,
+                owed, event.originator_version, actor=getattr(event, "actor", None),
+                line_kind=details[0], line_id=details[1],
             )  # fmt: skip
 
     def _outbox(self, resource: PlanningResource, party: str) -> Outbox:

@@ -14,6 +14,8 @@ from typing import Any
 
 from setu_planning.domain.aggregates import LineAdded, LineRemoved, LineReplaced, Replaced, Submitted
 from setu_planning.domain.messages import line_id
+from setu_planning.domain.parties import Party
+from setu_planning.domain.visibility import Sight, shows_on_behalf_of, sight
 
 
 @dataclass(frozen=True)
@@ -88,24 +90,42 @@ def _is_line_list(value: Any) -> bool:
     )
 
 
-def audit_trail(events: Iterable[Any]) -> list[HistoryEntry]:
-    """Fold a resource's events into history entries, oldest first."""
+def audit_trail(events: Iterable[Any], viewer: Party | None = None) -> list[HistoryEntry]:
+    """Fold a resource's events into history entries, oldest first, as ``viewer`` may read them.
+
+    The embedding system (None) reads every event. A party reads the versions
+    that name it (:func:`~setu_planning.domain.visibility.sight`): the version
+    that let it in as the resource then was, never as a difference from what
+    it could not see; the version that removed it as a bare removal; and the
+    ``onBehalfOf`` user names only its own system sent.
+    """
     entries: list[HistoryEntry] = []
     resource: Any = None
     for domain_event in events:
         before = resource.message if resource is not None else None
         resource = domain_event.mutate(resource)
-        name = type(domain_event).__name__
+        seen = Sight.SEEN if viewer is None else sight(viewer, resource.message, before)
+        if seen is Sight.HIDDEN:
+            continue
+        sender = getattr(domain_event, "party", None)
+        if seen is Sight.REMOVED:
+            changes: dict[str, Any] = {"removed": True}
+        elif seen is Sight.NAMED and before is not None:
+            changes = {"resource": resource.message}
+        else:
+            changes = _changes(domain_event, before, resource.message)
         entries.append(
             HistoryEntry(
                 version=domain_event.originator_version,
                 timestamp=domain_event.timestamp,
-                type=name,
+                type=type(domain_event).__name__,
                 actor=getattr(domain_event, "actor", None),
                 setu_version=getattr(domain_event, "setu_version", None),
-                changes=_changes(domain_event, before, resource.message),
-                party=getattr(domain_event, "party", None),
-                on_behalf_of=getattr(domain_event, "on_behalf_of", None),
+                changes=changes,
+                party=sender,
+                on_behalf_of=getattr(domain_event, "on_behalf_of", None)
+                if shows_on_behalf_of(viewer, sender)
+                else None,
             )
         )
     return entries

@@ -13,8 +13,9 @@ searchable-timestamps examples): they can never disagree with the events, and
   its version with one indexed query;
 - **current state**: one row per resource, the aggregate's snapshot at its
   latest version (encrypted like the events when a cipher is configured);
-- **look-ups**: ``(key, resource, position)`` for "constraints of worker W" and
-  "assignments referring to request document D";
+- **look-ups**: ``(key, resource, position)`` for "constraints of worker W",
+  "assignments referring to request document D" and "resources holding data
+  of worker W" (erasure);
 - **documents**: ``key -> resource`` for idempotent submission, unique per key,
   so two racing submissions of one documentId cannot both win.
 
@@ -40,6 +41,7 @@ from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
 from setu_planning.domain.aggregates import PlanningResource
 from setu_planning.domain.messages import MessageKind, issuing_party
+from setu_planning.domain.personal_data import workers_named
 
 from .planning_index import history_keys
 
@@ -76,6 +78,11 @@ class KeyDigester:
 
 def worker_key(worker_id: str) -> str:
     return f"worker:{worker_id}"
+
+
+def holding_worker_key(worker_id: str) -> str:
+    """The key of every resource holding data of a worker (its subject, requested, related): for erasure."""
+    return f"holds-worker:{worker_id}"
 
 
 def request_document_key(document_id: str) -> str:
@@ -121,6 +128,8 @@ class Filing:
             keys = {request_document_key(reference["value"])} if "value" in reference else set()
         else:
             keys = set()
+        # Every resource is filed under the workers it holds data of, so erasing a worker finds them all.
+        keys |= {holding_worker_key(worker.value) for worker in workers_named(kind, message)}
         return {self.digest(key) for key in keys}
 
     def document_key(self, kind: MessageKind, submitter: str | None, message: Mapping[str, Any]) -> str:

@@ -5,7 +5,8 @@ With a new ``SETU_PLANNING_CIPHER_KEY`` and the previous ones in
 the new key, old rows still decrypt. :func:`rekey` then rewrites every
 encrypted value (events, snapshots, current-state rows, the index secret,
 the outbox) under the new key, so the old keys can be dropped. It also turns
-on encryption for a store written without it. Values already under the
+on encryption for a store written without it, and brings workers' data
+written before per-worker keys under them (:mod:`.reseal`). Values already under the
 current key are left alone, so it can be interrupted and run again.
 
 Which columns hold encrypted values is each recorder's to say
@@ -22,6 +23,7 @@ from uuid import UUID
 from eventsourcing.persistence import EventStore, Mapper
 
 from .encryption import RotatingAESCipher, plain
+from .reseal import reseal
 from .stores.contract import EncryptedColumn, PlanningStore
 
 __all__ = ["Encrypted", "plain", "rekey"]
@@ -48,12 +50,18 @@ class Encrypted(Protocol):
 
 
 def rekey(planning: Encrypted, delivery: Encrypted) -> int:
-    """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed."""
+    """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed.
+
+    First brings workers' data still in the open under their own keys (:mod:`.reseal`);
+    without a store key, that is all it does.
+    """
     cipher = planning.mapper.cipher
-    if not isinstance(cipher, RotatingAESCipher):
-        raise ValueError("no cipher key is configured: set SETU_PLANNING_CIPHER_KEY")
+    if cipher is not None and not isinstance(cipher, RotatingAESCipher):
+        raise ValueError("the configured cipher cannot rotate keys")
+    changed = reseal(planning)
+    if cipher is None:
+        return changed
     transform = _under_current(cipher)
-    changed = 0
     for app in (planning, delivery):
         columns = list(app.recorder.encrypted_columns())
         if app.snapshots is not None:

@@ -25,6 +25,7 @@ from setu_planning.domain.errors import DocumentConflict, ResourceCancelled, Res
 from setu_planning.domain.messages import LineKind, MessageKind, issuing_party
 from setu_planning.domain.parties import NotPermitted, Party, may_see, named_identifiers
 from setu_planning.domain.provenance import Provenance
+from setu_planning.domain.visibility import check_owner
 
 from .concurrency import Expected, expected_text, matches_expected, retrying
 from .history import HistoryEntry, audit_trail
@@ -210,6 +211,7 @@ class ResourceService:
             resource = self._load_visible(resource_id, party)
             if resource.cancelled:
                 raise ResourceCancelled(f"{self.kind} {resource.id} was cancelled")
+            check_owner(party, resource.origin, f"{self.kind} {resource.id}")
             if not matches_expected(resource.version, expected_version):
                 raise VersionMismatch(
                     f"{self.kind} {resource.id} is at version {resource.version}, not {expected_text(expected_version)}"
@@ -252,7 +254,7 @@ class ResourceService:
         """
         uuid = self._uuid(resource_id)
         version = self.app.recorder.select_current_version(uuid)
-        cached = None if version is None else self.app.views.get((uuid, version, variant))
+        cached = None if version is None else self.app.views.get((self.kind, uuid, version, variant))
         if cached is not None:
             named, rendered = cached
             if party is None or not party.identifiers.isdisjoint(named):
@@ -261,40 +263,61 @@ class ResourceService:
             raise ResourceNotFound(f"no {self.kind} with id {uuid}")
         state = self.get(uuid, party=party)
         rendered = render(state)
-        self.app.views.put((uuid, state.version, variant), named_identifiers(state.message), rendered)
+        self.app.views.put((self.kind, uuid, state.version, variant), named_identifiers(state.message), rendered)
         return rendered
 
     def identify(self, resource_id: UUID | str, *, party: Party | None = None) -> UUID:
-        """The id of a resource ``party`` may see, cancelled or not; else ``ResourceNotFound``."""
-        return self._load_visible(resource_id, party).id
+        """The id of a resource ``party`` could see at some version, cancelled or not; else ``ResourceNotFound``."""
+        resource = self._load(resource_id)
+        if not may_see(party, resource.message) and not self.history(resource.id, party=party):
+            raise self._unknown(resource.id)
+        return resource.id
 
     def get_line(self, resource_id: UUID | str, line_id: str, *, party: Party | None = None) -> dict[str, Any]:
         """One line of the current state."""
         return self.get(resource_id, party=party).line(line_id)
 
     def as_of(self, resource_id: UUID | str, moment: datetime, *, party: Party | None = None) -> ResourceState:
-        """The state at a past moment (aware datetime): one index look-up, then a snapshot."""
-        uuid = self._load_visible(resource_id, party).id
+        """The state at a past moment (aware datetime): one index look-up, then a snapshot.
+
+        A party sees it only if the message at that moment named it; else as an unknown id.
+        """
+        uuid = self._load(resource_id).id
         version = self.app.recorder.version_at(uuid, moment)
         if version < 1:
+            if party is not None:
+                raise self._unknown(uuid)
             raise ResourceNotFound(f"{self.kind} {uuid} did not exist at {moment.isoformat()}")
-        return self._state_at(uuid, version, f"at {moment.isoformat()}")
+        return self._state_at(uuid, version, f"at {moment.isoformat()}", party)
 
     def at_version(self, resource_id: UUID | str, version: int, *, party: Party | None = None) -> ResourceState:
-        """The state right after the event with that version number."""
-        current = self._load_visible(resource_id, party)
+        """The state right after the event with that version number.
+
+        A party sees it only if the message at that version named it; else as an unknown id.
+        """
+        current = self._load(resource_id)
         if not 1 <= version <= current.version:
+            if party is not None:
+                raise self._unknown(current.id)
             raise ResourceNotFound(f"{self.kind} {current.id} has versions 1 to {current.version}, not {version}")
         if version == current.version:
+            if not may_see(party, current.message):
+                raise self._unknown(current.id)
             if current.cancelled:
                 raise ResourceCancelled(f"{self.kind} {current.id} was already cancelled at version {version}")
             return ResourceState.of(current)
-        return self._state_at(current.id, version, f"at version {version}")
+        return self._state_at(current.id, version, f"at version {version}", party)
 
     def history(self, resource_id: UUID | str, *, party: Party | None = None) -> list[HistoryEntry]:
-        """The audit trail, oldest first; kept after cancellation."""
-        uuid = self._load_visible(resource_id, party).id
-        return audit_trail(self.app.events.get(uuid))
+        """The audit trail, oldest first; kept after cancellation.
+
+        A party's holds the versions it could see (see :func:`.history.audit_trail`); none: an unknown id.
+        """
+        uuid = self._load(resource_id).id
+        entries = audit_trail(self.app.events.get(uuid), party)
+        if not entries:
+            raise self._unknown(uuid)
+        return entries
 
     def find_by_document(
         self, issuer: str, document_id: str, document_scheme: str, *, party: Party | None = None
@@ -328,20 +351,28 @@ class ResourceService:
             raise ResourceNotFound(f"no {self.kind} with id {uuid}")
         return resource
 
+    def _unknown(self, uuid: UUID) -> ResourceNotFound:
+        """What an unknown id answers; a resource, or a version, a party may not see answers the same."""
+        return ResourceNotFound(f"no {self.kind} with id {uuid}")
+
     def _load_visible(self, resource_id: UUID | str, party: Party | None) -> PlanningResource:
-        """The resource, if ``party`` may see it; otherwise exactly the answer for an unknown id."""
+        """The resource, if its current version names ``party``; otherwise exactly the answer for an unknown id."""
         resource = self._load(resource_id)
         if not may_see(party, resource.message):
-            raise ResourceNotFound(f"no {self.kind} with id {resource.id}")
+            raise self._unknown(resource.id)
         return resource
 
-    def _state_at(self, uuid: UUID, version: int, when: str) -> ResourceState:
+    def _state_at(self, uuid: UUID, version: int, when: str, party: Party | None) -> ResourceState:
         resource: Any = self.app.repository.get(uuid, version=version)
-        if not isinstance(resource, self.resource_class):
-            raise ResourceNotFound(f"no {self.kind} with id {uuid}")
+        if not isinstance(resource, self.resource_class) or not may_see(party, resource.message):
+            raise self._unknown(uuid)
         if resource.cancelled:
             raise ResourceCancelled(f"{self.kind} {uuid} was already cancelled {when}")
         return ResourceState.of(resource)
+
+    def filed_under(self, key: str) -> list[ResourceState]:
+        """The current resources of this kind filed under a look-up key digest (see :mod:`.readmodels`)."""
+        return self._current_by_lookup(key, None)
 
     def _current_by_lookup(self, key: str, party: Party | None) -> list[ResourceState]:
         states = []

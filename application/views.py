@@ -44,5 +44,10 @@ class ViewCache:
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every view (a worker was erased: no rendering of its data may outlive its key)."""
+        with self._lock:
+            self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 )
 
 from ..readmodels import ReadModelWrites
+from .keys import KeyTable
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _LATEST = datetime.max.replace(tzinfo=UTC)
@@ -65,11 +66,17 @@ class EncryptedColumn:
     table: str
     keys: tuple[str, ...]
     column: str = "state"
+    also: tuple[str, ...] = ()
+    """Further columns a row transform is given (e.g. the topic, to decode the value)."""
 
     @classmethod
     def of_events(cls, table: str) -> EncryptedColumn:
         """The state column of a table of stored events (events, snapshots)."""
         return cls(table, EVENT_KEYS)
+
+
+RowTransform = Callable[[tuple[Any, ...], bytes, tuple[Any, ...]], bytes | None]
+"""(row key, stored value, further columns) -> the new value, or None to keep it."""
 
 
 # ----------------------------------------------------------------- planning
@@ -283,9 +290,17 @@ class PlanningStore(ABC):
         """The lock held by the one process of this store that delivers."""
 
     @abstractmethod
+    def worker_keys(self, recorder: PlanningRecorder) -> KeyTable:
+        """The table of workers' data keys beside ``recorder``'s events, created if need be."""
+
     def rewrite(self, column: EncryptedColumn, transform: Callable[[bytes], bytes | None]) -> int:
         """Rewrite the values of ``column`` page by page (``transform`` returns None to keep one);
         returns how many changed."""
+        return self.rewrite_rows(column, lambda key, value, also: transform(value))
+
+    @abstractmethod
+    def rewrite_rows(self, column: EncryptedColumn, transform: RowTransform) -> int:
+        """As :meth:`rewrite`, ``transform`` given each row's key, value and ``column.also``, in key order."""
 
 
 def store_of(factory: object) -> PlanningStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -21,10 +21,12 @@ from .contract import (
     PlanningRecorder,
     PlanningStore,
     ProcessLock,
+    RowTransform,
     StoreLock,
     positioned,
     utc,
 )
+from .keys import KeyTable, MemoryKeyTable
 
 
 class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
@@ -185,5 +187,8 @@ class MemoryStore(POPOFactory, PlanningStore):
     def delivery_lock(self) -> StoreLock:
         return ProcessLock()
 
-    def rewrite(self, column: EncryptedColumn, transform: Callable[[bytes], bytes | None]) -> int:
+    def worker_keys(self, recorder: PlanningRecorder) -> KeyTable:
+        return MemoryKeyTable()
+
+    def rewrite_rows(self, column: EncryptedColumn, transform: RowTransform) -> int:
         raise ValueError("a store in memory keeps nothing to re-encrypt")

@@ -7,7 +7,7 @@ the persistence URL names PostgreSQL (see :mod:`..persistence`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -27,9 +27,11 @@ from .contract import (
     EncryptedColumn,
     PlanningRecorder,
     PlanningStore,
+    RowTransform,
     StoreLock,
     utc,
 )
+from .keys import KeyTable
 from .postgres_delivery import PostgresDeliveryRecorder
 from .postgres_locks import AdvisoryDeliveryLock, schema_lock
 
@@ -256,6 +258,7 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
         return [
             EncryptedColumn.of_events(self.events_table_name),
             EncryptedColumn(self._table_names["current"], ("id",)),
+            EncryptedColumn(f"{self.events_table_name}_worker_keys", ("key_id",), "wrapped"),
             EncryptedColumn(self._table_names["meta"], ("name",), "value"),
         ]
 
@@ -283,15 +286,22 @@ class PostgresStore(library.PostgresFactory, PlanningStore):
     def delivery_lock(self) -> StoreLock:
         return AdvisoryDeliveryLock(self.datastore)
 
-    def rewrite(self, column: EncryptedColumn, transform: Callable[[bytes], bytes | None]) -> int:
+    def worker_keys(self, recorder: PlanningRecorder) -> KeyTable:
+        from .postgres_keys import PostgresKeyTable
+
+        return PostgresKeyTable(recorder)
+
+    def rewrite_rows(self, column: EncryptedColumn, transform: RowTransform) -> int:
         target = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(column.table))
         names = SQL(", ").join(Identifier(k) for k in column.keys)
         marks = SQL(", ").join(SQL("%s") for _ in column.keys)
         value = Identifier(column.column)
-        first = SQL("SELECT {k}, {c} FROM {t} ORDER BY {k} LIMIT %s FOR UPDATE").format(k=names, c=value, t=target)
+        read = SQL(", ").join(Identifier(c) for c in (*column.also, column.column))
+        first = SQL("SELECT {k}, {c} FROM {t} ORDER BY {k} LIMIT %s FOR UPDATE").format(k=names, c=read, t=target)
         later = SQL("SELECT {k}, {c} FROM {t} WHERE ({k}) > ({m}) ORDER BY {k} LIMIT %s FOR UPDATE").format(
-            k=names, c=value, t=target, m=marks
+            k=names, c=read, t=target, m=marks
         )
+        width = len(column.keys)
         where = SQL(" AND ").join(SQL("{} = %s").format(Identifier(k)) for k in column.keys)
         update = SQL("UPDATE {t} SET {c} = %s WHERE {w}").format(t=target, c=value, w=where)
         changed = 0
@@ -305,7 +315,11 @@ class PostgresStore(library.PostgresFactory, PlanningStore):
                 rows = [tuple(r.values()) for r in curs.fetchall()]
                 if not rows:
                     return changed
-                updates = [(new, *key) for *key, old in rows if (new := transform(bytes(old))) is not None]
+                updates = [
+                    (new, *row[:width])
+                    for row in rows
+                    if (new := transform(row[:width], bytes(row[-1]), row[width:-1])) is not None
+                ]
                 if updates:
                     curs.executemany(update, updates)
                     changed += len(updates)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -32,10 +32,12 @@ from .contract import (
     EncryptedColumn,
     PlanningRecorder,
     PlanningStore,
+    RowTransform,
     StoreLock,
     positioned,
     utc,
 )
+from .keys import KeyTable
 from .lockfiles import DeliveryLockFile, WriterLockFile
 from .sqlite_delivery import SQLiteDeliveryRecorder, hex_id
 
@@ -157,6 +159,16 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
                 )
                 if c.rowcount != 1:
                     raise sqlite3.IntegrityError(f"document key already points elsewhere: {key}")
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction under the writer lock, for the tables kept beside the events."""
+        with self._write_lock.held(), self._write_transaction() as c:
+            yield c
+
+    def reading(self) -> AbstractContextManager[sqlite3.Cursor]:
+        """One autocommit read, for the tables kept beside the events."""
+        return self._reading()
 
     # ------------------------------------------------------------------- reads
     @contextmanager
@@ -287,6 +299,7 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
         return [
             EncryptedColumn.of_events(self.events_table_name),
             EncryptedColumn(self.current_table, ("id",)),
+            EncryptedColumn(f"{self.events_table_name}_worker_keys", ("key_id",), "wrapped"),
             EncryptedColumn(self.meta_table, ("name",), "value"),
         ]
 
@@ -315,11 +328,22 @@ class SQLiteStore(library.SQLiteFactory, PlanningStore):
     def delivery_lock(self) -> StoreLock:
         return DeliveryLockFile(self.datastore.pool.db_name)
 
-    def rewrite(self, column: EncryptedColumn, transform: Callable[[bytes], bytes | None]) -> int:
+    def worker_keys(self, recorder: PlanningRecorder) -> KeyTable:
+        from .sqlite_keys import SQLiteKeyTable  # it needs this module's recorder
+
+        assert isinstance(recorder, SQLitePlanningRecorder)
+        return SQLiteKeyTable(recorder)
+
+    def rewrite_rows(self, column: EncryptedColumn, transform: RowTransform) -> int:
         changed = 0
         where = " AND ".join(f"{k} = ?" for k in column.keys)
+        width = len(column.keys)
         for rows in self._pages(column):
-            updates = [(new, *key) for *key, value in rows if (new := transform(bytes(value))) is not None]
+            updates = [
+                (new, *row[:width])
+                for row in rows
+                if (new := transform(row[:width], bytes(row[-1]), row[width:-1])) is not None
+            ]
             if updates:
                 with self.datastore.transaction(commit=True) as c:
                     c.executemany(f"UPDATE {column.table} SET {column.column} = ? WHERE {where}", updates)
@@ -329,7 +353,8 @@ class SQLiteStore(library.SQLiteFactory, PlanningStore):
     def _pages(self, column: EncryptedColumn) -> Iterator[list[Any]]:
         after: tuple[Any, ...] | None = None
         order = ", ".join(column.keys)
-        select = f"SELECT {order}, {column.column} FROM {column.table}"
+        selected = ", ".join((*column.keys, *column.also, column.column))
+        select = f"SELECT {selected} FROM {column.table}"
         while True:
             with self.datastore.transaction(commit=False) as c:
                 if after is None:

@@ -1,7 +1,7 @@
 """The ``setu-planning`` command: serve the REST API, read a resource's history, manage tokens and deliveries.
 
 One module per group of commands: ``serve``, ``store`` (history, rebuild,
-rekey), ``tokens``, ``delivery`` (deliver, deliveries); this one parses the
+rekey), ``tokens``, ``delivery`` (deliver, deliveries), ``erase``; this one parses the
 command line and dispatches.
 """
 
@@ -18,10 +18,11 @@ from ..conformance.command import add_conformance_parser, run_conformance
 from ..http.server import default_workers
 from ..parties import PARTIES_VARIABLE
 from ..validate import add_validate_parser, run_validate
+from . import erase
 from .console import add_console_parser, console
 from .delivery import add_delivery_parsers, deliver, deliveries
 from .serve import serve
-from .store import print_history, rebuild_read_models, rekey_store
+from .store import open_store, print_history, rebuild_read_models, rekey_store
 from .tokens import add_token_parser, run_token_command
 
 __all__ = ["main"]
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--db", help=db_help)
     add_conformance_parser(commands)
     add_validate_parser(commands)
+    erase.add_parser(commands, db_help)
     return parser
 
 
@@ -103,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rekey_store(args.db)
     if args.command == "rebuild":
         return rebuild_read_models(args.db)
+    if args.command == "erase":
+        return erase.run(args, lambda: open_store(database_url(args.db), must_exist=True))
     if args.command == "deliveries":
         return deliveries(args)
     if args.command == "conformance":

@@ -30,7 +30,8 @@ def rekey_store(db: str | None) -> int:
         node.close()
         planning.close()
     print(f"re-encrypted {changed} stored values under the current key")
-    return 0
+    # Resources sealed just now are filed under their workers too, for erasure to find them.
+    return rebuild_read_models(db)
 
 
 def rebuild_read_models(db: str | None) -> int:

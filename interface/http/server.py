@@ -115,6 +115,12 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
                 "errorlog": "-",
                 "loglevel": "warning",
                 "graceful_timeout": 10,
+                # No client-supplied header changes routing or scheme: gunicorn trusts loopback's
+                # SCRIPT_NAME, PATH_INFO and X-Forwarded-* by default; here nobody is trusted.
+                "forwarded_allow_ips": "",
+                "proxy_allow_ips": "",
+                "forwarder_headers": "",
+                "secure_scheme_headers": {},
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)

@@ -12,6 +12,7 @@ from samples import assignment, constraints, request
 
 from setu_planning.application import PlanningApplication
 from setu_planning.application.encryption import create_key
+from setu_planning.application.sealing import SealingMapper
 from setu_planning.domain.errors import ResourceNotFound
 
 NAME = "Jansen-Vermeulen, Annemarie"
@@ -60,13 +61,14 @@ def use_everything(app: PlanningApplication) -> None:
     }
 
 
-def test_without_a_key_the_file_holds_the_worker_in_clear(tmp_path):
-    """The control: the check below can fail."""
+def test_without_a_store_key_the_file_holds_the_messages_in_clear_but_no_worker(tmp_path):
+    """The control (the scan finds what is in clear), and each worker's data under its own key."""
     app = PlanningApplication(f"sqlite:///{tmp_path}/store.sqlite3", env={"SETU_PLANNING_CIPHER_KEY": ""})
     use_everything(app)
     app.close()
     data = stored_bytes(tmp_path)
-    assert NAME.encode() in data and WORKER.encode() in data
+    assert b"Tholen" in data and b"Monday" in data
+    assert NAME.encode() not in data and WORKER.encode() not in data
 
 
 def test_with_a_key_no_worker_name_or_id_is_in_the_file_and_everything_works(tmp_path):
@@ -122,9 +124,20 @@ def test_key_rotation_keeps_everything_readable_and_rekey_retires_the_old_key(tm
     assert NAME.encode() not in stored_bytes(tmp_path)
 
 
+class _MapperWithoutWorkerKeys(SealingMapper):
+    """The mapper of stores written before each worker had a key of its own."""
+
+    keyring = property(lambda self: None, lambda self, value: None)
+
+
+class _StoreBeforeWorkerKeys(PlanningApplication):
+    def construct_mapper(self):
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_MapperWithoutWorkerKeys)
+
+
 def test_rekey_encrypts_a_store_written_in_clear(tmp_path):
     url = f"sqlite:///{tmp_path}/store.sqlite3"
-    app = PlanningApplication(url, env={"SETU_PLANNING_CIPHER_KEY": ""})
+    app = _StoreBeforeWorkerKeys(url, env={"SETU_PLANNING_CIPHER_KEY": ""})
     resource_id = app.constraints.submit(personal()).state.id
     app.assignments.submit(named_assignment())
     app.close()
@@ -144,3 +157,30 @@ def test_rekey_encrypts_a_store_written_in_clear(tmp_path):
     app.close()
     data = stored_bytes(tmp_path)
     assert NAME.encode() not in data and WORKER.encode() not in data
+
+
+def test_rekey_without_a_store_key_brings_every_worker_under_a_key_of_its_own(tmp_path):
+    url = f"sqlite:///{tmp_path}/store.sqlite3"
+    app = _StoreBeforeWorkerKeys(url, env={"SETU_PLANNING_CIPHER_KEY": ""})
+    resource_id = app.constraints.submit(personal()).state.id
+    line = {**personal()["periodicAvailabilityLine"][0], "lineId": {"value": "A2", "schemeAgencyId": "Supplier"}}
+    app.constraints.add_line(resource_id, "periodic", {**line, "availabilityComment": "Knee surgery, see " + NAME})
+    assignment_id = app.assignments.submit(named_assignment()).state.id
+    app.close()
+    assert NAME.encode() in stored_bytes(tmp_path) and WORKER.encode() in stored_bytes(tmp_path)
+    environ = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SETU_PLANNING_CIPHER")}
+    done = subprocess.run(
+        [sys.executable, "-m", "setu_planning.interface.cli", "rekey", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+    )
+    assert done.returncode == 0, done.stderr
+    data = stored_bytes(tmp_path)
+    assert NAME.encode() not in data and WORKER.encode() not in data
+    app = PlanningApplication(url, env={"SETU_PLANNING_CIPHER_KEY": ""})
+    assert app.constraints.get(resource_id).line("A2")["availabilityComment"] == "Knee surgery, see " + NAME
+    assert app.assignments.at_version(assignment_id, 1).message == named_assignment()
+    assert [e.type for e in app.constraints.history(resource_id)] == ["Submitted", "LineAdded"]
+    app.close()

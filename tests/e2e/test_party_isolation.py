@@ -205,12 +205,15 @@ def test_history_names_the_authenticated_party_and_whom_it_acted_for(http):
     path = created(
         post(http, "otto", "/planning/requests", naming(request(), "otto", "acme"), **{"X-SETU-Actor": "j.jansen"})
     )
-    http.request("DELETE", path, headers=headers("acme", **{"X-SETU-Actor": "planner-7"}))
+    http.request("DELETE", path, headers=headers("otto", **{"X-SETU-Actor": "planner-7"}))
     events = http.request("GET", f"{path}/history", headers=headers("otto")).json()["events"]
     assert [(e["actor"], e["party"], e["onBehalfOf"]) for e in events] == [
         ("otto", "otto", "j.jansen"),
-        ("acme", "acme", "planner-7"),
+        ("otto", "otto", "planner-7"),
     ]
+    # The user names are otto's staff: its counterparty reads who acted, not for whom.
+    events = http.request("GET", f"{path}/history", headers=headers("acme")).json()["events"]
+    assert [(e["party"], e["onBehalfOf"]) for e in events] == [("otto", None), ("otto", None)]
 
 
 # ------------------------------------------------------------------ JWT
