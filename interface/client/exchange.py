@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from setu_planning.application import PlanningApplication, ResourceState
+from setu_planning.application import Caller, PlanningApplication, ResourceState
 from setu_planning.application.app import issuing_party
 from setu_planning.application.delivery import Backoff, DeliveryApplication, DeliveryLock, DeliveryWorker
 from setu_planning.application.delivery_store import DeliveryRow
@@ -115,8 +115,9 @@ class Exchange:
         known = service.find_by_document(
             issuing_party(message), document["value"], document["schemeAgencyId"], party=config.party
         )
+        by = Caller.counterparty(config.party)
         if known is None:
-            return service.submit(message, party=config.party).state
+            return service.submit(message, by=by).state
         if known.message == message:
             return known
-        return service.replace(known.id, message, party=config.party)
+        return service.replace(known.id, message, by=by)
