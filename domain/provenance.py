@@ -12,7 +12,7 @@ A command is told who acts by one :class:`Caller`; the event records the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .parties import Party
@@ -70,10 +70,6 @@ class Caller:
     def counterparty(cls, party: Party, *, on_behalf_of: str | None = None, setu_version: str | None = None) -> Caller:
         """A change received from an authenticated counterparty, possibly for one of its users."""
         return cls(party=party, on_behalf_of=on_behalf_of, setu_version=setu_version)
-
-    def speaking(self, setu_version: str | None) -> Caller:
-        """The same caller, sending a message in ``setu_version``."""
-        return replace(self, setu_version=setu_version)
 
     @property
     def provenance(self) -> Provenance:
