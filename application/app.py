@@ -4,7 +4,7 @@ A planning system or back office embeds :class:`PlanningApplication` and calls
 it in SETU words, without Flask::
 
     app = PlanningApplication("sqlite:///planning.sqlite3")
-    created = app.requests.submit(message, actor="customer-portal", setu_version="2.0")
+    created = app.requests.submit(message, by=Caller.local("customer-portal", setu_version="2.0"))
     app.requests.add_line(created.state.id, "single", line)
     app.requests.as_of(created.state.id, last_tuesday_9am)
     app.requests.history(created.state.id)
@@ -13,9 +13,10 @@ This module is the wiring: the store the URL names, the read models, the
 snapshots and one service per message kind. The use cases themselves are in
 :mod:`.services`, what they return in :mod:`.states`.
 
-Commands and queries take an optional ``party`` (a
-:class:`~setu_planning.domain.parties.Party`): the counterparty acting. It
-may create only messages that name it, and sees only resources that name it;
+Commands are told who acts by ``by=`` (a
+:class:`~setu_planning.domain.provenance.Caller`), queries by an optional
+``party`` (a :class:`~setu_planning.domain.parties.Party`): the counterparty
+acting. It may create only messages that name it, and sees only resources that name it;
 everything else answers exactly as an unknown id would. Without a party the
 caller is the embedding system itself, which sees everything.
 """
@@ -49,7 +50,7 @@ from .planning import Availability, Coverage, PlanningQueries
 from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
 from .sealing import SealingMapper, subject_of_resource
-from .services import AssignmentService, ConstraintsService, RequestService, ResourceService, provenance
+from .services import AssignmentService, ConstraintsService, RequestService, ResourceService
 from .states import ResourceState, Submission
 from .stores.contract import PlanningRecorder, PlanningStore, store_of
 from .views import ViewCache
@@ -69,7 +70,6 @@ __all__ = [  # the use cases, what they return and issuing_party moved; importab
     "ResourceState",
     "Submission",
     "issuing_party",
-    "provenance",
 ]
 
 SNAPSHOT_INTERVAL = 10

@@ -29,7 +29,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -417,7 +417,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         """An operator gives up on a delivery; the changes behind it get their turn."""
         return self._operate(delivery_id_, lambda outbox, seq: outbox.skip(seq, by=by))
 
-    def _operate(self, delivery_id_: UUID | str, command: Any) -> DeliveryRow:
+    def _operate(self, delivery_id_: UUID | str, command: Callable[[Outbox, int], None]) -> DeliveryRow:
         row = self.delivery(delivery_id_)
         if row.status in {s.value for s in FINISHED}:
             raise DeliveryNotOpen(f"delivery {row.id} is already {row.status}")

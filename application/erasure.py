@@ -22,6 +22,7 @@ from uuid import UUID
 
 from setu_planning.domain.messages import MessageKind
 from setu_planning.domain.personal_data import WorkerRef, is_erased  # noqa: F401 - is_erased: for callers
+from setu_planning.domain.provenance import Caller
 
 from .readmodels import holding_worker_key
 from .worker_keys import Erasure, now_utc
@@ -66,11 +67,11 @@ def erase_worker(app: Any, hr_id: str, scheme: str | None = None, *, actor: str)
     key = app.digest(holding_worker_key(hr_id))
     for state in app.constraints.filed_under(key):
         if any(_names(w, hr_id, scheme) for w in state.message.get("worker", {}).get("workerId", ())):
-            app.constraints.cancel(state.id, actor=actor)
+            app.constraints.cancel(state.id, by=Caller.local(actor))
             report.cancelled.append((MessageKind.CONSTRAINTS, state.id))
     for state in app.assignments.filed_under(key):
         if _names(state.message.get("assignedWorker", {}).get("workerId"), hr_id, scheme):
-            app.assignments.cancel(state.id, actor=actor)
+            app.assignments.cancel(state.id, by=Caller.local(actor))
             report.cancelled.append((MessageKind.ASSIGNMENT, state.id))
     for state in app.requests.filed_under(key):
         profile = state.message.get("positionProfile", {})
@@ -78,7 +79,9 @@ def erase_worker(app: Any, hr_id: str, scheme: str | None = None, *, actor: str)
         remaining = [w for w in requested if not _names(w.get("workerId"), hr_id, scheme)]
         if len(remaining) != len(requested):
             app.requests.replace(
-                state.id, {**state.message, "positionProfile": {**profile, "requestedWorker": remaining}}, actor=actor
+                state.id,
+                {**state.message, "positionProfile": {**profile, "requestedWorker": remaining}},
+                by=Caller.local(actor),
             )
             report.requests_changed.append(state.id)
     subject = None if scheme is None else keyring.subject_digest(WorkerRef(hr_id, scheme))

@@ -19,9 +19,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
 from .readmodels import ReadModelWrites
 
@@ -32,7 +31,7 @@ class PendingSave:
 
     stored_events: Sequence[StoredEvent]
     read_models: ReadModelWrites | None
-    tracking: Any = None
+    tracking: Tracking | None = None
     notification_ids: Sequence[int] | None = None
     error: BaseException | None = None
     done: bool = False

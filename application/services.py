@@ -3,10 +3,11 @@
 Every command validates first and saves the resource's new event together
 with the read-model changes it implies (:class:`~.readmodels.Filing`) in one
 transaction: all or nothing. A command that lost a race (another writer
-saved first) is re-run from fresh state. Commands and queries take an
-optional ``party``: the counterparty acting, which may create only messages
-that name it and sees only resources that name it; everything else answers
-exactly as an unknown id would.
+saved first) is re-run from fresh state. Commands are told who acts by one
+:class:`~setu_planning.domain.provenance.Caller` (``by=``); queries take an
+optional ``party``. A counterparty may create only messages that name it and
+sees only resources that name it; everything else answers exactly as an
+unknown id would.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from setu_planning.domain.aggregates import RESOURCE_CLASSES, PlanningResource
 from setu_planning.domain.errors import DocumentConflict, ResourceCancelled, ResourceNotFound, VersionMismatch
 from setu_planning.domain.messages import LineKind, MessageKind, issuing_party
 from setu_planning.domain.parties import NotPermitted, Party, may_see, named_identifiers
-from setu_planning.domain.provenance import Provenance
+from setu_planning.domain.provenance import LOCAL_CALLER, Caller
 from setu_planning.domain.visibility import check_owner
 
 from .concurrency import Expected, expected_text, matches_expected, retrying
@@ -61,15 +62,6 @@ class Planning(Protocol):
     def save(self, *objs: MutableOrImmutableAggregate[UUID] | None, **kwargs: Any) -> Any: ...
 
 
-def provenance(
-    party: Party | None, actor: str | None, setu_version: str | None, on_behalf_of: str | None
-) -> Provenance:
-    """Who a command records: the authenticated party when there is one, else the caller's actor."""
-    if party is not None:
-        return Provenance.of_party(party.name, setu_version=setu_version, on_behalf_of=on_behalf_of)
-    return Provenance(actor=actor, setu_version=setu_version, on_behalf_of=on_behalf_of)
-
-
 class ResourceService:
     """Commands and queries for one kind of SETU planning resource."""
 
@@ -83,26 +75,23 @@ class ResourceService:
         self,
         message: Mapping[str, Any],
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
+        by: Caller = LOCAL_CALLER,
     ) -> Submission:
         """Create a resource from a message (POST); the same message again changes nothing.
 
         A party may submit only a message naming it (else ``NotPermitted``);
         its documentIds are its own: they never collide with another party's.
         """
-        by = provenance(party, actor, setu_version, on_behalf_of)
+        party, provenance = by.party, by.provenance
 
         def attempt() -> Submission:
-            resource = self.resource_class.submit(message, by=by)
+            resource = self.resource_class.submit(message, by=provenance)
             if party is not None and not party.is_named_in(resource.message):
                 raise NotPermitted(
                     f"party {party.name} may only submit a {self.kind} whose supplier/id or "
                     "customer/id names one of its identifiers"
                 )
-            key = self.app.filing.document_key(self.kind, by.party, resource.message)
+            key = self.app.filing.document_key(self.kind, provenance.party, resource.message)
             replaces = self.app.recorder.select_document(key)
             if replaces is not None:
                 existing = self._load(replaces)
@@ -127,15 +116,11 @@ class ResourceService:
         resource_id: UUID | str,
         message: Mapping[str, Any],
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        by: Caller = LOCAL_CALLER,
         expected_version: Expected = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
     ) -> ResourceState:
         """Replace the message (PUT): omitted optional elements keep their stored value."""
-        by = provenance(party, actor, setu_version, on_behalf_of)
-        return self._change(resource_id, expected_version, party, lambda r: r.replace(message, by=by))[0]
+        return self._change(resource_id, expected_version, by, lambda r: r.replace(message, by=by.provenance))[0]
 
     def add_line(
         self,
@@ -143,16 +128,12 @@ class ResourceService:
         line_kind: LineKind | str,
         line: Mapping[str, Any],
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        by: Caller = LOCAL_CALLER,
         expected_version: Expected = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Add a periodic or single line; returns the new state and the stored line."""
-        by = provenance(party, actor, setu_version, on_behalf_of)
         return self._change(
-            resource_id, expected_version, party, lambda r: r.add_line(LineKind(line_kind), line, by=by)
+            resource_id, expected_version, by, lambda r: r.add_line(LineKind(line_kind), line, by=by.provenance)
         )
 
     def replace_line(
@@ -161,52 +142,44 @@ class ResourceService:
         line_id: str,
         line: Mapping[str, Any],
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        by: Caller = LOCAL_CALLER,
         expected_version: Expected = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Replace one line (PUT semantics); returns the new state and the resulting line."""
-        by = provenance(party, actor, setu_version, on_behalf_of)
-        return self._change(resource_id, expected_version, party, lambda r: r.replace_line(line_id, line, by=by))
+        return self._change(
+            resource_id, expected_version, by, lambda r: r.replace_line(line_id, line, by=by.provenance)
+        )
 
     def remove_line(
         self,
         resource_id: UUID | str,
         line_id: str,
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        by: Caller = LOCAL_CALLER,
         expected_version: Expected = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
     ) -> tuple[ResourceState, dict[str, Any]]:
         """Remove one line; returns the new state and the removed line."""
-        by = provenance(party, actor, setu_version, on_behalf_of)
-        return self._change(resource_id, expected_version, party, lambda r: r.remove_line(line_id, by=by))
+        return self._change(resource_id, expected_version, by, lambda r: r.remove_line(line_id, by=by.provenance))
 
     def cancel(
         self,
         resource_id: UUID | str,
         *,
-        actor: str | None = None,
-        setu_version: str | None = None,
+        by: Caller = LOCAL_CALLER,
         expected_version: Expected = None,
-        party: Party | None = None,
-        on_behalf_of: str | None = None,
     ) -> ResourceState:
         """Cancel (DELETE): gone from current state and lookups; history and the past remain."""
-        by = provenance(party, actor, setu_version, on_behalf_of)
-        return self._change(resource_id, expected_version, party, lambda r: r.cancel(by=by))[0]
+        return self._change(resource_id, expected_version, by, lambda r: r.cancel(by=by.provenance))[0]
 
     def _change(
         self,
         resource_id: UUID | str,
         expected_version: Expected,
-        party: Party | None,
+        by: Caller,
         command: Callable[[PlanningResource], Any],
     ) -> tuple[ResourceState, Any]:
+        party = by.party
+
         def attempt() -> tuple[ResourceState, Any]:
             resource = self._load_visible(resource_id, party)
             if resource.cancelled:

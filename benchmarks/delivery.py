@@ -133,7 +133,7 @@ def _delivered(db_file: Path) -> int:
 
 def measure(changes: int = 3000, seconds: int = 10) -> list[dict[str, Any]]:
     """The two rates and their ratio, as rows ``{"what", "value", "unit"}``."""
-    from setu_planning.application import PlanningApplication
+    from setu_planning.application import Caller, PlanningApplication
 
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed")
@@ -161,7 +161,7 @@ def measure(changes: int = 3000, seconds: int = 10) -> list[dict[str, Any]]:
         try:
             for number in range(changes):
                 message = json.loads(json.dumps(MESSAGE).replace("@@DOCUMENT_ID@@", f"D-{number}"))
-                app.requests.submit(message, actor="bench", setu_version="2.0")
+                app.requests.submit(message, by=Caller.local("bench", setu_version="2.0"))
         finally:
             app.close()
         started = sender.start()

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from setu_planning.application import PlanningApplication, ResourceState
+from setu_planning.application import Caller, PlanningApplication, ResourceState
 from setu_planning.application.app import issuing_party
 from setu_planning.application.delivery import Backoff, DeliveryApplication, DeliveryLock, DeliveryWorker
 from setu_planning.application.delivery_store import DeliveryRow
@@ -121,7 +121,7 @@ class Exchange:
         """
         service = self.planning.service(kind)
         try:
-            return service.submit(message, party=config.party).state
+            return service.submit(message, by=Caller.counterparty(config.party)).state
         except DocumentConflict:
             document = message["documentId"]  # submit checked it is there
             known = service.find_by_document(
@@ -131,7 +131,7 @@ class Exchange:
                 raise
             if known.message == message:
                 return known
-            return service.replace(known.id, message, party=config.party)
+            return service.replace(known.id, message, by=Caller.counterparty(config.party))
 
 
 def party_concurrency(parties: PartyDirectory) -> dict[str, int]:

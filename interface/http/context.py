@@ -7,12 +7,13 @@ party is the one the request authenticated as, if the app knows its parties.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app, g, request
 
 from setu_planning.application import PlanningApplication
 from setu_planning.domain.parties import Party
+from setu_planning.domain.provenance import Caller
 
 if TYPE_CHECKING:
     from setu_planning.application.delivery import DeliveryApplication
@@ -64,10 +65,10 @@ def party() -> Party | None:
     return g.get("party")
 
 
-def who() -> dict[str, Any]:
-    """The provenance keywords of a command: the authenticated party, or the claimed actor."""
+def caller(setu_version: str | None) -> Caller:
+    """Who issues the request's command: the authenticated party (for the user it names), or the claimed actor."""
     claimed = request.headers.get(current_app.config["ACTOR_HEADER"]) or None
     acting = party()
     if acting is not None:
-        return {"party": acting, "on_behalf_of": claimed}
-    return {"actor": request.environ.get("REMOTE_USER") or claimed}
+        return Caller.counterparty(acting, on_behalf_of=claimed, setu_version=setu_version)
+    return Caller.local(request.environ.get("REMOTE_USER") or claimed, setu_version=setu_version)

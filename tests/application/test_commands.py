@@ -7,6 +7,7 @@ import uuid
 import pytest
 from samples import assignment, constraints, request, single_availability_line, single_planning_line
 
+from setu_planning.application import Caller
 from setu_planning.domain.errors import (
     BusinessRuleViolated,
     DocumentConflict,
@@ -24,7 +25,7 @@ def stored_event_count(app) -> int:
 
 
 def test_submit_returns_the_stored_message_with_a_new_id(app):
-    submission = app.requests.submit(request(), actor="customer", setu_version="2.0")
+    submission = app.requests.submit(request(), by=Caller.local("customer", setu_version="2.0"))
     assert submission.created
     assert isinstance(submission.state.id, uuid.UUID)
     assert submission.state.message == request()
@@ -35,7 +36,7 @@ def test_submit_returns_the_stored_message_with_a_new_id(app):
 def test_resubmitting_identical_content_returns_the_existing_resource_and_stores_nothing(app):
     first = app.requests.submit(request())
     before = stored_event_count(app)
-    again = app.requests.submit(request(), actor="someone-else")
+    again = app.requests.submit(request(), by=Caller.local("someone-else"))
     assert not again.created
     assert again.state.id == first.state.id
     assert stored_event_count(app) == before

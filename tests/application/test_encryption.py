@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from samples import assignment, constraints, request
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.application.encryption import create_key
 from setu_planning.application.sealing import SealingMapper
 from setu_planning.domain.errors import ResourceNotFound
@@ -43,10 +43,10 @@ def stored_bytes(folder: Path) -> bytes:
 def use_everything(app: PlanningApplication) -> None:
     """Write personal data through every path: submit, lines, replace, history, as-of, look-ups."""
     before = datetime.now(UTC)
-    resource_id = app.constraints.submit(personal(), actor="clerk").state.id
+    resource_id = app.constraints.submit(personal(), by=Caller.local("clerk")).state.id
     changed = personal()
     changed["periodicAvailabilityLine"][0]["endTime"] = "17:00:00Z"
-    app.constraints.replace(resource_id, changed, actor="clerk")
+    app.constraints.replace(resource_id, changed, by=Caller.local("clerk"))
     assert [s.id for s in app.constraints.of_worker(WORKER)] == [resource_id]
     assert app.constraints.find_by_document("Supplier:OTTO", "CON-1", "Supplier").id == resource_id
     assert [e.type for e in app.constraints.history(resource_id)] == ["Submitted", "Replaced"]
@@ -54,7 +54,7 @@ def use_everything(app: PlanningApplication) -> None:
     with pytest.raises(ResourceNotFound):
         app.constraints.as_of(resource_id, before)
     request_id = app.requests.submit(request()).state.id
-    assignment_id = app.assignments.submit(named_assignment(), actor="planner").state.id
+    assignment_id = app.assignments.submit(named_assignment(), by=Caller.local("planner")).state.id
     assert [s.id for s in app.requests.assignments(request_id)] == [assignment_id]
     assert app.assignments.at_version(assignment_id, 1).message["assignedWorker"]["person"]["name"] == {
         "formattedName": NAME

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from setu_planning.application import Caller
 from setu_planning.domain.errors import ResourceCancelled, ResourceNotFound
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,29 +35,29 @@ def test_official_request_life_is_recorded_and_every_past_state_is_kept(app, off
     states: list[dict] = []
 
     with freeze_time(moment(1)):
-        created = app.requests.submit(message, actor="customer", setu_version="2.0")
+        created = app.requests.submit(message, by=Caller.local("customer", setu_version="2.0"))
         request_id = created.state.id
         states.append(copy.deepcopy(created.state.message))
     with freeze_time(moment(2)):
-        state, _ = app.requests.add_line(request_id, "single", new_single_line(), actor="customer")
+        state, _ = app.requests.add_line(request_id, "single", new_single_line(), by=Caller.local("customer"))
         states.append(copy.deepcopy(state.message))
     with freeze_time(moment(3)):
         changed = copy.deepcopy(message["periodicPlanningLine"][0])
         changed["planningLineName"] = "Renamed line"
-        state, line = app.requests.replace_line(request_id, periodic_id, changed, actor="planner")
+        state, line = app.requests.replace_line(request_id, periodic_id, changed, by=Caller.local("planner"))
         assert line["planningLineName"] == "Renamed line"
         states.append(copy.deepcopy(state.message))
     with freeze_time(moment(4)):
-        state, removed = app.requests.remove_line(request_id, "EXTRA-1", actor="planner")
+        state, removed = app.requests.remove_line(request_id, "EXTRA-1", by=Caller.local("planner"))
         assert removed == new_single_line()
         states.append(copy.deepcopy(state.message))
     with freeze_time(moment(5)):
         replacement = copy.deepcopy(state.message)
         replacement["positionProfile"]["positionTitle"] = "Senior picker"
-        state = app.requests.replace(request_id, replacement, actor="customer", setu_version="1.0")
+        state = app.requests.replace(request_id, replacement, by=Caller.local("customer", setu_version="1.0"))
         states.append(copy.deepcopy(state.message))
     with freeze_time(moment(6)):
-        app.requests.cancel(request_id, actor="customer")
+        app.requests.cancel(request_id, by=Caller.local("customer"))
 
     history = app.requests.history(request_id)
     assert [(e.version, e.type, e.actor) for e in history] == [

@@ -12,7 +12,7 @@ import copy
 import pytest
 from samples import request, single_planning_line
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.application.delivery import DeliveryApplication
 from setu_planning.domain.parties import Party, PartyIdentifier
 
@@ -44,20 +44,20 @@ def owed(delivery: DeliveryApplication, resource_id, party: str) -> list[tuple[s
 
 def test_a_replaced_supplier_is_sent_the_cancellation_and_the_new_one_a_create(stores):
     planning, delivery = stores
-    resource_id = planning.requests.submit(supplied_by(request(), "OTTO"), actor="clerk").state.id
+    resource_id = planning.requests.submit(supplied_by(request(), "OTTO"), by=Caller.local("clerk")).state.id
     retitled = supplied_by(request(), "OTTO")
     retitled["positionProfile"]["positionTitle"] = "Heftruckchauffeur"
-    planning.requests.replace(resource_id, retitled, actor="clerk")
-    planning.requests.replace(resource_id, supplied_by(request(), "RIVAL"), actor="clerk")
-    planning.requests.add_line(resource_id, "single", single_planning_line(), actor="clerk")
+    planning.requests.replace(resource_id, retitled, by=Caller.local("clerk"))
+    planning.requests.replace(resource_id, supplied_by(request(), "RIVAL"), by=Caller.local("clerk"))
+    planning.requests.add_line(resource_id, "single", single_planning_line(), by=Caller.local("clerk"))
     assert owed(delivery, resource_id, "otto") == [("create", 1), ("replace", 2), ("cancel", 3)]
     assert owed(delivery, resource_id, "rival") == [("create", 3), ("add-line", 4)]
 
 
 def test_a_party_never_sent_the_resource_is_sent_no_cancellation_when_removed(stores):
     planning, delivery = stores
-    resource_id = planning.requests.submit(supplied_by(request(), "RIVAL"), actor="clerk").state.id
-    planning.requests.replace(resource_id, supplied_by(request(), "OTTO"), actor="clerk")
-    planning.requests.replace(resource_id, supplied_by(request(), "RIVAL"), actor="clerk")
+    resource_id = planning.requests.submit(supplied_by(request(), "RIVAL"), by=Caller.local("clerk")).state.id
+    planning.requests.replace(resource_id, supplied_by(request(), "OTTO"), by=Caller.local("clerk"))
+    planning.requests.replace(resource_id, supplied_by(request(), "RIVAL"), by=Caller.local("clerk"))
     assert owed(delivery, resource_id, "otto") == [("create", 2), ("cancel", 3)]
     assert owed(delivery, resource_id, "rival") == [("create", 1), ("cancel", 2), ("create", 3)]

@@ -7,7 +7,7 @@ import copy
 import pytest
 from samples import request
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.domain.errors import ResourceNotFound
 from setu_planning.domain.parties import Party, PartyIdentifier
 from setu_planning.domain.visibility import NotOwner
@@ -31,8 +31,10 @@ def supplied_by(supplier: str) -> dict:
 
 
 def handed_over(app: PlanningApplication):
-    resource_id = app.requests.submit(supplied_by("OTTO"), party=ACME, on_behalf_of="planner-7").state.id
-    app.requests.replace(resource_id, supplied_by("RIVAL"), party=ACME)
+    resource_id = app.requests.submit(
+        supplied_by("OTTO"), by=Caller.counterparty(ACME, on_behalf_of="planner-7")
+    ).state.id
+    app.requests.replace(resource_id, supplied_by("RIVAL"), by=Caller.counterparty(ACME))
     return resource_id
 
 
@@ -57,10 +59,10 @@ def test_a_partys_history_starts_whole_and_ends_at_its_removal(app):
 
 
 def test_only_the_creator_changes_a_resource(app):
-    resource_id = app.requests.submit(supplied_by("OTTO"), party=ACME).state.id
+    resource_id = app.requests.submit(supplied_by("OTTO"), by=Caller.counterparty(ACME)).state.id
     with pytest.raises(NotOwner, match="only its creator"):
-        app.requests.cancel(resource_id, party=OTTO)
+        app.requests.cancel(resource_id, by=Caller.counterparty(OTTO))
     embedded = app.requests.submit(supplied_by("OTTO") | {"documentId": {"value": "E-1", "schemeAgencyId": "Customer"}})
     with pytest.raises(NotOwner, match="the embedding system"):
-        app.requests.cancel(embedded.state.id, party=ACME)
+        app.requests.cancel(embedded.state.id, by=Caller.counterparty(ACME))
     app.requests.cancel(resource_id)  # the embedding system may

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from servers import HOST, Http, free_port, setu_planning
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 
 pytestmark = pytest.mark.e2e
 
@@ -31,8 +31,10 @@ def chromium():
 def console(tmp_path, official_example):
     db = f"sqlite:///{tmp_path / 'console.sqlite3'}"
     app = PlanningApplication(db)
-    app.constraints.submit(official_example("PlanningConstraints"), actor="backoffice")
-    assignment = app.assignments.submit(official_example("PlanningAssignment"), actor="planning-system").state
+    app.constraints.submit(official_example("PlanningConstraints"), by=Caller.local("backoffice"))
+    assignment = app.assignments.submit(
+        official_example("PlanningAssignment"), by=Caller.local("planning-system")
+    ).state
     app.close()
     port = free_port()
     log = (tmp_path / "console.err").open("wb")

@@ -46,7 +46,7 @@ import pytest
 from samples import request, single_planning_line
 from support import eventually as wait_for
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.interface.exchange import Exchange
 from setu_planning.interface.parties import load_parties, token_hash
 
@@ -216,19 +216,19 @@ def make_changes(app: PlanningApplication, numbers: range, actor: str) -> list[u
     made = []
     for n in numbers:
         message = request(documentId={"value": f"REQ-CRASH-{n:03d}", "schemeAgencyId": "Customer"})
-        resource_id = service.submit(message, actor=actor, setu_version="2.0").state.id
+        resource_id = service.submit(message, by=Caller.local(actor, setu_version="2.0")).state.id
         made.append(resource_id)
-        service.add_line(resource_id, "single", single_planning_line(f"S{n}a", "2026-02-02"), actor=actor)
-        service.add_line(resource_id, "single", single_planning_line(f"S{n}b", "2026-02-03"), actor=actor)
+        service.add_line(resource_id, "single", single_planning_line(f"S{n}a", "2026-02-02"), by=Caller.local(actor))
+        service.add_line(resource_id, "single", single_planning_line(f"S{n}b", "2026-02-03"), by=Caller.local(actor))
         monday = dict(message["periodicPlanningLine"][0], positionQuantity=3 + n % 5)
-        service.replace_line(resource_id, "P1", monday, actor=actor)
+        service.replace_line(resource_id, "P1", monday, by=Caller.local(actor))
         whole = copy.deepcopy(service.get(resource_id).message)
         whole["positionProfile"]["positionTitle"] = f"Order picker {n}"
-        service.replace(resource_id, whole, actor=actor, setu_version="2.0")
+        service.replace(resource_id, whole, by=Caller.local(actor, setu_version="2.0"))
         if n % 3 == 0:
-            service.remove_line(resource_id, f"S{n}b", actor=actor)
+            service.remove_line(resource_id, f"S{n}b", by=Caller.local(actor))
         if n % 4 == 0:
-            service.cancel(resource_id, actor=actor)
+            service.cancel(resource_id, by=Caller.local(actor))
     return made
 
 
@@ -238,9 +238,11 @@ def more_changes_while_down(app: PlanningApplication, ids: list[uuid.UUID], acto
         if n % 4 == 0:
             continue  # cancelled
         if n % 5 == 1:
-            app.requests.add_line(resource_id, "single", single_planning_line(f"X{n}", "2026-03-02"), actor=actor)
+            app.requests.add_line(
+                resource_id, "single", single_planning_line(f"X{n}", "2026-03-02"), by=Caller.local(actor)
+            )
         elif n % 5 == 2:
-            app.requests.cancel(resource_id, actor=actor)
+            app.requests.cancel(resource_id, by=Caller.local(actor))
 
 
 def settled_after_refusal(exchange: Exchange) -> Counter[tuple[str, int]]:

@@ -21,7 +21,7 @@ from samples import request, single_planning_line
 from stub_setu_server import StubSetuServer
 from support import eventually as wait_for
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.application.delivery import DeliveryApplication
 from setu_planning.interface.parties import token_hash
 
@@ -75,7 +75,7 @@ def test_each_party_sees_the_deliveries_to_itself_and_no_other_party_sees_any(st
     delivery = DeliveryApplication(app)
     try:
         # A request made here, naming OTTO and ACME: owed to both. ACME will refuse the PUT.
-        made = app.requests.submit(request(), actor="planner", setu_version="2.0").state.id
+        made = app.requests.submit(request(), by=Caller.local("planner", setu_version="2.0")).state.id
         path = f"/planning/requests/{made}/deliveries"
 
         def rows_of(party: str) -> list[dict[str, Any]]:
@@ -87,11 +87,11 @@ def test_each_party_sees_the_deliveries_to_itself_and_no_other_party_sees_any(st
         wait_for(lambda: stubs["acme"].ids("requests") and stubs["otto"].ids("requests"), "created at both")
         (remote_acme,) = stubs["acme"].ids("requests")
         stubs["acme"].fail_matching("PUT", f"/planning/requests/{remote_acme}", status=400)
-        app.requests.add_line(made, "single", single_planning_line("S1"), actor="planner")
+        app.requests.add_line(made, "single", single_planning_line("S1"), by=Caller.local("planner"))
         message = copy.deepcopy(app.requests.get(made).message)
         message["positionProfile"]["positionTitle"] = "Reach truck driver"
-        app.requests.replace(made, message, actor="planner", setu_version="2.0")
-        app.requests.add_line(made, "single", single_planning_line("S2", "2026-01-08"), actor="planner")
+        app.requests.replace(made, message, by=Caller.local("planner", setu_version="2.0"))
+        app.requests.add_line(made, "single", single_planning_line("S2", "2026-01-08"), by=Caller.local("planner"))
 
         wait_for(
             lambda: (

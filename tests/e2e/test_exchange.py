@@ -21,7 +21,7 @@ from samples import assignment, constraints, request
 from servers import ServerProcess, free_port
 from support import eventually
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.domain.messages import MessageKind
 from setu_planning.interface.exchange import Exchange
 from setu_planning.interface.parties import PartyDirectory, load_parties, token_hash
@@ -140,26 +140,26 @@ def _current_or_none(service, resource_id):
 def test_supplier_planning_system_and_customer_back_office(pair):
     """Request in, assignment out, a line changed, the assignment updated, both cancelled; XML one way."""
     back_office, planning = pair([("ACME", "Customer")], [("OTTO", "Customer")], to_back_office="xml")
-    customer_request = back_office.app.requests.submit(request(), actor="j.jansen", setu_version="2.0").state
+    customer_request = back_office.app.requests.submit(request(), by=Caller.local("j.jansen", setu_version="2.0")).state
     remote_request = remote_copy(back_office, planning, MessageKind.REQUEST, customer_request.id, 1)
 
-    planned = planning.app.assignments.submit(assignment(), actor="planner-7").state
+    planned = planning.app.assignments.submit(assignment(), by=Caller.local("planner-7")).state
     remote_assignment = remote_copy(planning, back_office, MessageKind.ASSIGNMENT, planned.id, 1)
     assert [a.id for a in back_office.app.requests.assignments(customer_request.id)] == [remote_assignment]
 
     line = dict(request()["periodicPlanningLine"][0], positionQuantity=3)
-    back_office.app.requests.replace_line(customer_request.id, "P1", line, actor="j.jansen")
+    back_office.app.requests.replace_line(customer_request.id, "P1", line, by=Caller.local("j.jansen"))
     remote_copy(back_office, planning, MessageKind.REQUEST, customer_request.id, 2)
     assert planning.app.requests.get(remote_request).line("P1")["positionQuantity"] == 3
 
     updated = planning.app.assignments.get(planned.id).message
     updated = dict(updated, positionProfile=dict(updated["positionProfile"], positionTitle="Reach truck driver"))
-    planning.app.assignments.replace(planned.id, updated, actor="planner-7")
+    planning.app.assignments.replace(planned.id, updated, by=Caller.local("planner-7"))
     remote_copy(planning, back_office, MessageKind.ASSIGNMENT, planned.id, 2)
 
-    back_office.app.requests.cancel(customer_request.id, actor="j.jansen")
+    back_office.app.requests.cancel(customer_request.id, by=Caller.local("j.jansen"))
     remote_copy(back_office, planning, MessageKind.REQUEST, customer_request.id, 3)
-    planning.app.assignments.cancel(planned.id, actor="planner-7")
+    planning.app.assignments.cancel(planned.id, by=Caller.local("planner-7"))
     remote_copy(planning, back_office, MessageKind.ASSIGNMENT, planned.id, 3)
 
     assert_same_on_both_sides(back_office, planning, MessageKind.REQUEST, customer_request.id, remote_request)
@@ -173,7 +173,9 @@ def test_supplier_planning_system_and_customer_back_office(pair):
 def test_customer_planning_system_and_supplier_back_office(pair, official_example):
     """Availability pulled and pushed, the assignment notified, a line added, the assignment updated."""
     back_office, planning = pair([("OTTO", "Customer")], [("OTTO_NLTHO001", "Customer")])
-    available = back_office.app.constraints.submit(official_example("PlanningConstraints"), actor="clerk").state
+    available = back_office.app.constraints.submit(
+        official_example("PlanningConstraints"), by=Caller.local("clerk")
+    ).state
 
     # The planning system fetches the worker's availability (GET /planning/constraints?hrId=).
     pulled = planning.exchange.pull_constraints_of_worker("backoffice", "123456")
@@ -187,11 +189,11 @@ def test_customer_planning_system_and_supplier_back_office(pair, official_exampl
     other = official_example("PlanningConstraints")
     other["documentId"]["value"] = "Constraints_other_worker"
     other["worker"]["workerId"][0]["value"] = "654321"
-    other_worker = back_office.app.constraints.submit(other, actor="clerk").state
+    other_worker = back_office.app.constraints.submit(other, by=Caller.local("clerk")).state
     remote_other = remote_copy(back_office, planning, MessageKind.CONSTRAINTS, other_worker.id, 1)
 
     # The planning system notifies the assignment.
-    planned = planning.app.assignments.submit(official_example("PlanningAssignment"), actor="planner").state
+    planned = planning.app.assignments.submit(official_example("PlanningAssignment"), by=Caller.local("planner")).state
     remote_assignment = remote_copy(planning, back_office, MessageKind.ASSIGNMENT, planned.id, 1)
 
     # The back office adds a periodic availability line.
@@ -202,13 +204,13 @@ def test_customer_planning_system_and_supplier_back_office(pair, official_exampl
         "startTime": "08:00:00Z",
         "endTime": "16:00:00Z",
     }
-    back_office.app.constraints.add_line(other_worker.id, "periodic", tuesday, actor="clerk")
+    back_office.app.constraints.add_line(other_worker.id, "periodic", tuesday, by=Caller.local("clerk"))
     remote_copy(back_office, planning, MessageKind.CONSTRAINTS, other_worker.id, 2)
 
     # The planning system updates the assignment.
     updated = copy.deepcopy(planned.message)
     updated["assignedWorker"]["person"]["name"]["formattedName"] = "Doe, J."
-    planning.app.assignments.replace(planned.id, updated, actor="planner")
+    planning.app.assignments.replace(planned.id, updated, by=Caller.local("planner"))
     remote_copy(planning, back_office, MessageKind.ASSIGNMENT, planned.id, 2)
 
     assert_same_on_both_sides(back_office, planning, MessageKind.CONSTRAINTS, available.id, remote_available)
@@ -222,7 +224,7 @@ def test_supplier_planning_system_and_supplier_back_office(pair):
     """Availability fetched by worker, pushed, changed with a PUT, fetched again by the back office's id."""
     supplier = [("OTTO", "Supplier")]
     back_office, planning = pair(supplier, supplier)
-    first = back_office.app.constraints.submit(constraints(), actor="clerk").state
+    first = back_office.app.constraints.submit(constraints(), by=Caller.local("clerk")).state
     fetched = planning.exchange.pull_constraints_of_worker("backoffice", "W-1")
     assert [state.message for state in fetched] == [first.message]
     remote_first = remote_copy(back_office, planning, MessageKind.CONSTRAINTS, first.id, 1)
@@ -232,13 +234,13 @@ def test_supplier_planning_system_and_supplier_back_office(pair):
             documentId={"value": "CON-2", "schemeAgencyId": "Supplier"},
             worker={"workerId": [{"value": "W-2", "schemeAgencyId": "Supplier"}]},
         ),
-        actor="clerk",
+        by=Caller.local("clerk"),
     ).state
     remote_second = remote_copy(back_office, planning, MessageKind.CONSTRAINTS, second.id, 1)
 
     changed = copy.deepcopy(second.message)
     changed["periodicAvailabilityLine"][0]["endTime"] = "17:00:00Z"
-    back_office.app.constraints.replace(second.id, changed, actor="clerk")
+    back_office.app.constraints.replace(second.id, changed, by=Caller.local("clerk"))
     remote_copy(back_office, planning, MessageKind.CONSTRAINTS, second.id, 2)
 
     # The planning system reads the constraints by the back office's own id (GET /planning/constraints/{id}).

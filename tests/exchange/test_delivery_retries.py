@@ -23,6 +23,7 @@ import pytest
 from delivery_sender import PARTY, Sender, sender, stub_server  # noqa: F401  (fixtures)
 from samples import request, single_planning_line
 
+from setu_planning.application import Caller
 from setu_planning.application.delivery import Backoff, DeliveryNotOpen
 from setu_planning.domain.outbox import Change
 from setu_planning.interface.exchange import ClientTransport, Exchange
@@ -31,20 +32,20 @@ from setu_planning.interface.parties import load_parties
 
 def submit(sender: Sender, document: str) -> uuid.UUID:
     message = request(documentId={"value": document, "schemeAgencyId": "Customer"})
-    return sender.app.requests.submit(message, actor="clerk", setu_version="2.0").state.id
+    return sender.app.requests.submit(message, by=Caller.local("clerk", setu_version="2.0")).state.id
 
 
 def retitle(sender: Sender, resource_id: uuid.UUID, title: str) -> None:
     """A whole PUT that changes the position title."""
     message = copy.deepcopy(sender.app.requests.get(resource_id).message)
     message["positionProfile"]["positionTitle"] = title
-    sender.app.requests.replace(resource_id, message, actor="clerk", setu_version="2.0")
+    sender.app.requests.replace(resource_id, message, by=Caller.local("clerk", setu_version="2.0"))
 
 
 def requantify(sender: Sender, resource_id: uuid.UUID, quantity: int) -> None:
     """Replace line P1 with another position quantity."""
     line = dict(sender.app.requests.get(resource_id).line("P1"), positionQuantity=quantity)
-    sender.app.requests.replace_line(resource_id, "P1", line, actor="clerk")
+    sender.app.requests.replace_line(resource_id, "P1", line, by=Caller.local("clerk"))
 
 
 def sent(sender: Sender, document: str, remote_id: str | None) -> list[tuple[str, str]]:
@@ -115,13 +116,13 @@ def test_an_unavailable_counterparty_gets_every_change_once_in_order_and_holds_u
     stub.fail_matching(None, f"/planning/requests/{remote_a}", status=429, times=1, headers={"Retry-After": "1"})
     stub.fail_matching(None, f"/planning/requests/{remote_a}", status=503)
 
-    sender.app.requests.add_line(first, "single", single_planning_line("S9"), actor="clerk")
+    sender.app.requests.add_line(first, "single", single_planning_line("S9"), by=Caller.local("clerk"))
     requantify(sender, first, 4)
     retitle(sender, first, "Reach truck driver")
-    sender.app.requests.remove_line(first, "S9", actor="clerk")
-    sender.app.requests.cancel(first, actor="clerk")
+    sender.app.requests.remove_line(first, "S9", by=Caller.local("clerk"))
+    sender.app.requests.cancel(first, by=Caller.local("clerk"))
     second = submit(sender, "REQ-B")
-    sender.app.requests.add_line(second, "single", single_planning_line("S8"), actor="clerk")
+    sender.app.requests.add_line(second, "single", single_planning_line("S8"), by=Caller.local("clerk"))
     requantify(sender, second, 5)
     retitle(sender, second, "Forklift driver")
 
@@ -175,8 +176,8 @@ def test_a_refused_change_holds_back_that_resource_until_an_operator_retries_or_
 
     stub.fail_matching("PUT", f"/planning/requests/{remote_c}", status=400)
     retitle(sender, blocked, "Refused title")  # refused
-    sender.app.requests.add_line(blocked, "single", single_planning_line("S7"), actor="clerk")  # waits
-    sender.app.requests.add_line(other, "single", single_planning_line("S6"), actor="clerk")  # unaffected
+    sender.app.requests.add_line(blocked, "single", single_planning_line("S7"), by=Caller.local("clerk"))  # waits
+    sender.app.requests.add_line(other, "single", single_planning_line("S6"), by=Caller.local("clerk"))  # unaffected
     sender.deliver_until(
         lambda: sender.rows(blocked)[1].status == "failed" and sender.all_delivered(other),
         "REQ-C's PUT refused, REQ-D's line delivered",
@@ -219,7 +220,7 @@ def test_a_refused_change_holds_back_that_resource_until_an_operator_retries_or_
     # Another refusal, skipped by the operator: the next change gets its turn, the skipped one never arrives.
     stub.fail_matching("PUT", f"/planning/requests/{remote_c}/lines/P1", status=400)
     requantify(sender, blocked, 7)  # refused, then skipped
-    sender.app.requests.remove_line(blocked, "S7", actor="clerk")
+    sender.app.requests.remove_line(blocked, "S7", by=Caller.local("clerk"))
     sender.deliver_until(lambda: sender.rows(blocked)[3].status == "failed", "the line replacement refused")
     skipped_id = sender.rows(blocked)[3].id
     skipping = sender.cli("deliveries", "skip", str(skipped_id), "--db", sender.db_url)
@@ -255,7 +256,7 @@ def test_only_an_open_head_can_be_retried_or_skipped(sender: Sender):
 
     stub.fail_matching("PUT", f"/planning/requests/{remote}", status=503)  # retried, for now
     retitle(sender, resource, "Unavailable title")
-    sender.app.requests.add_line(resource, "single", single_planning_line("S5"), actor="clerk")
+    sender.app.requests.add_line(resource, "single", single_planning_line("S5"), by=Caller.local("clerk"))
     sender.deliver_until(lambda: sender.rows(resource)[1].attempts >= 1, "the PUT tried")
     pending_head, behind = sender.rows(resource)[1:]
     assert (pending_head.status, pending_head.head, behind.status, behind.head) == ("pending", True, "pending", False)
@@ -298,7 +299,7 @@ def test_a_silent_counterparty_for_some_resources_holds_up_no_other_resource(sen
     sender.deliver_until(lambda: sender.all_delivered(*slow), "the slow resources created")
     for resource_id in slow:  # from now on the counterparty never answers in time about these
         sender.stub.delay_next(5.0, times=1000, path_prefix=f"/planning/requests/{sender.remote_id(resource_id)}")
-        sender.app.requests.add_line(resource_id, "single", single_planning_line("S-SLOW"), actor="clerk")
+        sender.app.requests.add_line(resource_id, "single", single_planning_line("S-SLOW"), by=Caller.local("clerk"))
 
     parties = load_parties(sender.folder / "parties.toml")
     background = Exchange(
@@ -308,7 +309,7 @@ def test_a_silent_counterparty_for_some_resources_holds_up_no_other_resource(sen
     try:
         fast = submit(sender, "FAST")
         for n in range(5):
-            sender.app.requests.add_line(fast, "single", single_planning_line(f"F{n}"), actor="clerk")
+            sender.app.requests.add_line(fast, "single", single_planning_line(f"F{n}"), by=Caller.local("clerk"))
         deadline = time.monotonic() + 30
         while not sender.all_delivered(fast):
             assert time.monotonic() < deadline, sender.rows(fast)

@@ -30,7 +30,7 @@ from hostile_counterparty import (  # noqa: F401  (the fixture)
 )
 from samples import request
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.application.delivery import Backoff
 from setu_planning.domain.errors import SetuError
 from setu_planning.interface.client import SetuClientFailure, SetuTransportError
@@ -76,7 +76,7 @@ def sender(tmp_path, good, hostile_counterparty, monkeypatch):
 
 def submit(app: PlanningApplication, document: str) -> uuid.UUID:
     message = request(documentId={"value": document, "schemeAgencyId": "Customer"})
-    return app.requests.submit(message, actor="clerk", setu_version="2.0").state.id
+    return app.requests.submit(message, by=Caller.local("clerk", setu_version="2.0")).state.id
 
 
 def posts(counterparty: HostileCounterparty) -> int:
@@ -126,7 +126,7 @@ def test_a_misbehaving_party_holds_up_only_its_own_deliveries(sender, good, host
 
     message = copy.deepcopy(app.requests.get(ids[0]).message)
     message["positionProfile"]["positionTitle"] = "Changed"
-    app.requests.replace(ids[0], message, actor="clerk", setu_version="2.0")
+    app.requests.replace(ids[0], message, by=Caller.local("clerk", setu_version="2.0"))
     wait_for(lambda: len(exchange.deliveries(resource_id=ids[0], party="bad")) == 2, "the change is owed")
     first, later = sorted(exchange.deliveries(resource_id=ids[0], party="bad"), key=lambda r: r.seq)
     assert (first.status != "delivered", later.status, later.attempts) == (True, "pending", 0)

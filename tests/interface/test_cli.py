@@ -9,7 +9,7 @@ import sys
 import pytest
 from samples import constraints
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.interface.cli import main
 from setu_planning.interface.server import is_loopback
 
@@ -30,8 +30,8 @@ def test_serve_on_an_unopenable_database_says_so(tmp_path, capsys):
 def test_history_prints_a_table_of_the_events(tmp_path, capsys):
     url = f"sqlite:///{tmp_path}/planning.sqlite3"
     app = PlanningApplication(url)
-    resource_id = app.constraints.submit(constraints(), actor="backoffice", setu_version="2.0").state.id
-    app.constraints.cancel(resource_id, actor="backoffice")
+    resource_id = app.constraints.submit(constraints(), by=Caller.local("backoffice", setu_version="2.0")).state.id
+    app.constraints.cancel(resource_id, by=Caller.local("backoffice"))
     app.close()
     assert main(["history", "constraints", str(resource_id), "--db", url]) == 0
     lines = capsys.readouterr().out.splitlines()

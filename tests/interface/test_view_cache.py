@@ -6,7 +6,7 @@ import json
 
 from samples import request
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.domain.parties import Party, PartyIdentifier
 from setu_planning.interface.http import create_app
 
@@ -37,7 +37,7 @@ def test_a_change_written_by_another_process_is_seen_by_the_next_get(tmp_path):
 def test_each_format_and_version_is_its_own_view(tmp_path):
     app = PlanningApplication(f"sqlite:///{tmp_path / 'planning.sqlite3'}")
     client = create_app(app).test_client()
-    resource_id = app.requests.submit(request(), setu_version="2.0").state.id
+    resource_id = app.requests.submit(request(), by=Caller.local(setu_version="2.0")).state.id
     path = f"/planning/requests/{resource_id}"
     as_json = client.get(path)
     as_xml = client.get(path, headers={"Accept": "application/xml"})
@@ -53,7 +53,7 @@ def test_a_cached_view_is_not_shown_to_a_party_the_message_does_not_name(tmp_pat
     app = PlanningApplication(f"sqlite:///{tmp_path / 'planning.sqlite3'}")
     otto = Party("otto", frozenset({PartyIdentifier("OTTO", "Customer")}))
     rival = Party("rival", frozenset({PartyIdentifier("RIVAL", "Customer")}))
-    resource_id = app.requests.submit(request(), party=otto).state.id
+    resource_id = app.requests.submit(request(), by=Caller.counterparty(otto)).state.id
     render = lambda state: state.message["documentId"]["value"]  # noqa: E731
     for cached in (False, True):  # from the store, then from the cache: the same refusal
         if cached:

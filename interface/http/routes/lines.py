@@ -8,7 +8,7 @@ from setu_planning.domain.messages import LineKind
 
 from ...codecs.kinds import Kind
 from ...codecs.wire import decode_line
-from ..context import party, who
+from ..context import caller, party
 from ..preconditions import body, body_version, expected_version, named_version
 from .common import line_response, location, past_or_present, service, stored_line
 
@@ -24,8 +24,7 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
             resource_id,
             line_kind,
             line,
-            **who(),
-            setu_version=setu_version,
+            by=caller(setu_version),
             expected_version=expected_version(),
         )
         where = f"{location(spec, state)}/lines/{stored['lineId']['value']}"
@@ -60,8 +59,7 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
             resource_id,
             line_id,
             line,
-            **who(),
-            setu_version=setu_version,
+            by=caller(setu_version),
             expected_version=expected_version(),
         )
         return line_response(spec, state, stored_kind, result, 200)
@@ -73,8 +71,7 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
         state, removed = service(spec).remove_line(
             resource_id,
             line_id,
-            **who(),
-            setu_version=setu_version,
+            by=caller(setu_version),
             expected_version=expected_version(),
         )
         return line_response(spec, state, stored_kind, removed, 200)

@@ -9,7 +9,7 @@ from setu_planning.domain.messages import MessageKind
 
 from ...codecs.kinds import Kind
 from ...codecs.wire import decode_message
-from ..context import party, who
+from ..context import caller, party
 from ..preconditions import asked, body, body_version, encoder, etag, expected_version, named_version
 from .common import CONTENT_TYPES, location, message_response, past_or_present, respond, service
 from .lookups import worker_fallback
@@ -23,7 +23,7 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
         setu_version = body_version()
         data, fmt = body()
         message = decode_message(data, fmt, kind, setu_version)
-        submission = service(spec).submit(message, **who(), setu_version=setu_version)
+        submission = service(spec).submit(message, by=caller(setu_version))
         state = submission.state
         if not submission.created:
             # A replayed POST answers exactly as the first one did.
@@ -55,8 +55,7 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
         state = service(spec).replace(
             resource_id,
             message,
-            **who(),
-            setu_version=setu_version,
+            by=caller(setu_version),
             expected_version=expected_version(),
         )
         return message_response(spec, state, 200)
@@ -64,7 +63,5 @@ def add_routes(blueprint: Blueprint, spec: Kind) -> None:
     @blueprint.delete("/<resource_id>")
     def cancel(resource_id: str) -> Response:
         setu_version = named_version()
-        state = service(spec).cancel(
-            resource_id, **who(), setu_version=setu_version, expected_version=expected_version()
-        )
+        state = service(spec).cancel(resource_id, by=caller(setu_version), expected_version=expected_version())
         return respond(None, 204, None, ETag=etag(state))
