@@ -155,5 +155,8 @@ def test_a_misbehaving_party_never_holds_up_the_good_one_nor_stores_anything_wro
     assert max(peak) - rss_before < RSS_GROWTH_MB, (rss_before, max(peak))
     if mode == "retry-after-huge":
         assert all(r["due_at"] <= time.time() + 3600 + 60 for r in failed), failed  # Retry-After capped
-    good_rows = _deliveries(db_file, "good")
-    assert [r["status"] for r in good_rows] == ["delivered"], json.dumps(good_rows)
+    wait_for(
+        lambda: [r["status"] for r in _deliveries(db_file, "good")] == ["delivered"],
+        f"the good party's delivery recorded as delivered: {json.dumps(_deliveries(db_file, 'good'))}",
+        timeout=15,
+    )
