@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -47,8 +47,9 @@ from setu_planning.domain.parties import Party, parties_named
 from setu_planning.domain.visibility import owed_change, sight
 
 from .app import PlanningApplication
+from .delivery_outcomes import OutcomeBook
 from .delivery_share import SendingShare, held_back_note
-from .delivery_transport import MAX_DELAY, Backoff, OutboundChange, Outcome, ProcessExiting, Transport
+from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
 from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
@@ -108,6 +109,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
+        self._outcomes = OutcomeBook(self, self.backoff, self.share)
 
     # ------------------------------------------------------------- storage
     @property
@@ -259,9 +261,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             return 0
         # Heads under way (or of parties at their share) are still due in the table and come first:
         # look a little past them, and deeper only while that finds too little.
+        # Parties at their share are left out of the read: their backlog never hides another's head.
         scan, due = self.share.under_way() + 2 * room, list[tuple[UUID, str]]()
         while True:
-            heads = self.recorder.select_due_heads(time.time(), scan)
+            heads = self.recorder.select_due_heads(time.time(), scan, self.share.full(time.time()))
             due += self.share.take(heads, room - len(due), time.time())
             if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
                 break
@@ -276,6 +279,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             for future in futures:
                 future.result()
         return len(due)
+
+    def get(self, outbox_id: UUID) -> Outbox:
+        """An outbox as stored now."""
+        outbox: Outbox = self.repository.get(outbox_id)
+        return outbox
 
     def held_back(self) -> dict[str, str]:
         """The parties held back now, and why (for operators).
@@ -323,7 +331,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                                f"{type(error).__name__}: {error}", exc_info=True)  # fmt: skip
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
         outcome = self.share.through_circuit(outbox.party, outcome)
-        self._record_outcome(outbox_id, entry["seq"], outcome)
+        self._outcomes.record(outbox, entry["seq"], outcome)
         return 1
 
     def _outbound(self, outbox: Outbox, entry: Mapping[str, Any]) -> OutboundChange:
@@ -345,33 +353,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             line=line,
             actor=entry["actor"],
         )
-
-    def _record_outcome(self, outbox_id: UUID, seq: int, outcome: Outcome) -> None:
-        """Save what came of an attempt; the follower may have queued meanwhile, so reload on conflict."""
-        for _ in range(30):
-            outbox: Outbox = self.repository.get(outbox_id)
-            now = datetime.now(UTC)
-            try:
-                if outcome.delivered:
-                    outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
-                elif outcome.retryable:
-                    attempts = outbox.head["attempts"] + 1 if outbox.head else 1
-                    wait = self.backoff.delay(attempts, outcome.retry_after)
-                    held_until = self.share.held_until(outbox.party, now.timestamp())
-                    if held_until is not None:
-                        wait = max(wait, held_until - now.timestamp())
-                    retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
-                    outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
-                else:
-                    outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)
-            except NotTheHead:
-                return  # an operator skipped it meanwhile
-            try:
-                self.save(outbox)
-                return
-            except IntegrityError:
-                time.sleep(random.uniform(0, 0.01))
-        raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
 
     # ------------------------------------------------------- run & operate
     def run_once(self, transport: Transport, *, wait: bool = True) -> int:

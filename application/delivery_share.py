@@ -27,8 +27,13 @@ from .stores.contract import DeliveryRow
 
 log = logging.getLogger("setu_planning.delivery")
 
-PARTY_CONCURRENCY = 4
-"""Deliveries to one party under way at once unless the parties file says otherwise."""
+PARTY_CONCURRENCY = 8
+"""Deliveries to one party under way at once unless the parties file says otherwise.
+
+As many as a load generator needs to keep one of our own servers busy
+(``wrk -c 8``): with fewer, a well-behaved counterparty is sent to at a
+fraction of what it can take, its answers' round trips not overlapped.
+"""
 
 CIRCUIT_FAILURES = 3
 """Retryable failures in a row after which a party is held back as a whole (one probe at a time)."""
@@ -103,6 +108,20 @@ class SendingShare:
                 if len(taken) >= limit:
                     break
         return taken
+
+    def full(self, now: float) -> list[str]:
+        """The parties with no room now (at their share, or held back): their due heads need not be read."""
+        with self._lock:
+            full = []
+            for party, sending in self._sending.items():
+                room = self.concurrency.get(party, PARTY_CONCURRENCY)
+                circuit = self._circuits.get(party)
+                if circuit is not None and circuit.failures >= CIRCUIT_FAILURES:
+                    room = 0 if circuit.held_back(now) else 1
+                if sending >= room:
+                    full.append(party)
+            full += [p for p, c in self._circuits.items() if c.held_back(now) and p not in full]
+            return sorted(full)
 
     def under_way(self) -> int:
         """Deliveries taken and not yet released."""

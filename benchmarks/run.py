@@ -54,6 +54,7 @@ from harness import (
 )
 from loadgen import ensure_wrk
 from phases import Phase, Store, Target
+from phases.delivery import DeliveryPhase
 from phases.growth import GrowthPhase
 from phases.planning import ConflictsPhase
 from phases.serving import BareFlaskPhase, ServePhase, ceiling
@@ -84,6 +85,7 @@ def phases(tmp: Path) -> list[Phase]:
         AsOfPhase(sqlite),
         PostProfilePhase(sqlite),
         ConflictsPhase(sqlite),
+        DeliveryPhase(),
         BareFlaskPhase(),
         OnPostgres(
             lambda store: ServePhase(store, POSTGRES_TARGETS),
@@ -121,7 +123,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--skip",
         default="",
-        help="phases to skip, comma-separated: postgres, growth, profile, planning (for development)",
+        help="phases to skip, comma-separated: postgres, growth, profile, planning, delivery (for development)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="1 s runs, no warm-up, 100,000 events: to check the harness"

@@ -226,8 +226,12 @@ class DeliveryRecorder(ProcessRecorder):
         return [row.outbox_id for row in self.select_due_heads(now, limit)]
 
     @abstractmethod
-    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
-        """The heads that are pending and due, the longest-waiting first (the sender needs their party)."""
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+        """The heads that are pending and due, the longest-waiting first (the sender needs their party).
+
+        Heads of ``skip_parties`` (those at their share of the senders) are left out,
+        so one party's backlog never fills the page another party's due head is on.
+        """
 
     @abstractmethod
     def select_deliveries(

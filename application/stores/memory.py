@@ -141,9 +141,14 @@ class POPODeliveryRecorder(POPOProcessRecorder, DeliveryRecorder):
                 self._rows[row.id] = row
         return ids
 
-    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+        skip = set(skip_parties)
         with self._database_lock:
-            due = [r for r in self._rows.values() if r.head and r.status == "pending" and (r.due_at or 0) <= now]
+            due = [
+                r
+                for r in self._rows.values()
+                if r.head and r.status == "pending" and (r.due_at or 0) <= now and r.party not in skip
+            ]
         return sorted(due, key=lambda r: r.due_at or 0)[:limit]
 
     def select_deliveries(

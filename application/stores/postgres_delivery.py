@@ -61,9 +61,12 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             curs.execute(self._select_sql + SQL(where + " " + tail), params)
             return [DeliveryRow.from_values(tuple(r.values())) for r in curs.fetchall()]
 
-    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+        skip = f" AND party NOT IN ({', '.join(['%s'] * len(skip_parties))})" if skip_parties else ""
         return self._select(
-            "head AND status = 'pending' AND COALESCE(due_at, 0) <= %s", (now, limit), "ORDER BY due_at LIMIT %s"
+            f"head AND status = 'pending' AND COALESCE(due_at, 0) <= %s{skip}",
+            (now, *skip_parties, limit),
+            "ORDER BY due_at LIMIT %s",
         )
 
     def select_deliveries(

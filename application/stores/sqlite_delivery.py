@@ -71,9 +71,12 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             finally:
                 cursor.close()
 
-    def select_due_heads(self, now: float, limit: int) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+        skip = f" AND party NOT IN ({', '.join(['?'] * len(skip_parties))})" if skip_parties else ""
         return self._select(
-            "head = 1 AND status = 'pending' AND COALESCE(due_at, 0) <= ?", (now, limit), "ORDER BY due_at LIMIT ?"
+            f"head = 1 AND status = 'pending' AND COALESCE(due_at, 0) <= ?{skip}",
+            (now, *skip_parties, limit),
+            "ORDER BY due_at LIMIT ?",
         )
 
     def select_deliveries(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from setu_planning.application.delivery_share import PARTY_CONCURRENCY
 from setu_planning.domain.parties import Party, PartyIdentifier
 
 from .keys import read_jwt_settings
@@ -40,7 +41,7 @@ _PARTY_KEYS = (
 )
 _LIMIT_KEYS = {
     # key: (default, smallest, largest)
-    "endpoint_concurrency": (4, 1, 64),
+    "endpoint_concurrency": (PARTY_CONCURRENCY, 1, 64),
     "endpoint_timeout_seconds": (20, 1, 300),
     "endpoint_max_answer_bytes": (1024 * 1024, 1024, 64 * 1024 * 1024),
 }

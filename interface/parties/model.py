@@ -16,6 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from setu_planning.application.delivery_share import PARTY_CONCURRENCY
 from setu_planning.domain.parties import Party
 
 PARTIES_VARIABLE = "SETU_PLANNING_PARTIES"
@@ -107,7 +108,7 @@ class Endpoint:
     token_env: str
     setu_version: str = "2.0"
     format: str = "json"
-    concurrency: int = 4
+    concurrency: int = PARTY_CONCURRENCY
     """Deliveries to this party under way at once, at most (a share of the sender threads)."""
     timeout_seconds: float = 20.0
     """A whole exchange with it (connect, send, headers, body) within this, or it is retried."""

@@ -1,0 +1,138 @@
+"""Recording what came of deliveries: the outcomes of concurrent senders share one transaction.
+
+Each write transaction pays a fixed price (SQLite's writer lock and WAL sync,
+PostgreSQL's commit flush); paying it once per delivery was most of the
+sender's own work. A sender thread that has an outcome queues it; the first
+to find no write under way writes every queued outcome in one save, the
+others wait for it. The outbox a sender loaded to send its head is the one
+the outcome is applied to: no second read when nothing changed meanwhile.
+
+When the follower queued a change on one of those outboxes meanwhile, the
+save conflicts as a whole; then each outcome is recorded alone, on its outbox
+read again, so no outcome is lost and none is recorded twice. A sender returns
+only once its outcome is stored (its outbox stays under way until then), so
+order per resource and party, and at-least-once delivery, are unchanged.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from setu_planning.domain.outbox import NotTheHead, Outbox
+
+from .delivery_share import SendingShare
+from .delivery_transport import MAX_DELAY, Backoff, Outcome
+
+
+class Outboxes(Protocol):
+    """Where outboxes are read and saved (the delivery application)."""
+
+    def get(self, outbox_id: UUID) -> Outbox: ...
+
+    def save(self, *outboxes: Outbox) -> object: ...
+
+
+@dataclass
+class Settled:
+    """One delivery's outcome waiting to be stored, then whether that failed."""
+
+    outbox: Outbox
+    seq: int
+    outcome: Outcome
+    error: BaseException | None = None
+    done: bool = False
+
+
+class OutcomeBook:
+    """Stores outcomes of concurrent sends together; :meth:`record` returns once its own is stored."""
+
+    def __init__(self, outboxes: Outboxes, backoff: Backoff, share: SendingShare):
+        self._outboxes = outboxes
+        self._backoff = backoff
+        self._share = share
+        self._condition = threading.Condition()
+        self._queue: list[Settled] = []
+        self._writing = False
+
+    def record(self, outbox: Outbox, seq: int, outcome: Outcome) -> None:
+        """Store the outcome of sending ``outbox``'s entry ``seq`` (with whatever else is queued)."""
+        settled = Settled(outbox, seq, outcome)
+        with self._condition:
+            self._queue.append(settled)
+            while self._writing and not settled.done:
+                self._condition.wait()
+            if not settled.done:
+                group, self._queue = self._queue, []
+                self._writing = True
+        if not settled.done:
+            try:
+                self._write(group)
+            finally:
+                with self._condition:
+                    for member in group:
+                        member.done = True
+                    self._writing = False
+                    self._condition.notify_all()
+        if settled.error is not None:
+            raise settled.error
+
+    def _write(self, group: list[Settled]) -> None:
+        for fresh in (False, True):  # as sent; then, after a conflict, every outbox read again
+            try:
+                applied = []
+                for member in group:
+                    outbox = self._outboxes.get(member.outbox.id) if fresh else member.outbox
+                    if self._apply(outbox, member.seq, member.outcome):
+                        applied.append(outbox)
+                if applied:
+                    self._outboxes.save(*applied)
+                return
+            except IntegrityError:
+                continue  # the follower queued on one of them meanwhile
+            except Exception:  # noqa: BLE001 - each alone, so only the failing one sees its error
+                break
+        for member in group:
+            try:
+                self._record_alone(member.outbox.id, member.seq, member.outcome)
+            except Exception as error:  # noqa: BLE001 - raised by that delivery's own sender
+                member.error = error
+
+    def _record_alone(self, outbox_id: UUID, seq: int, outcome: Outcome) -> None:
+        for _ in range(30):
+            outbox = self._outboxes.get(outbox_id)
+            if not self._apply(outbox, seq, outcome):
+                return
+            try:
+                self._outboxes.save(outbox)
+                return
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.01))
+        raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
+
+    def _apply(self, outbox: Outbox, seq: int, outcome: Outcome) -> bool:
+        """The outcome as an event of ``outbox``; False when an operator skipped that entry meanwhile."""
+        now = datetime.now(UTC)
+        try:
+            if outcome.delivered:
+                outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
+            elif outcome.retryable:
+                attempts = outbox.head["attempts"] + 1 if outbox.head else 1
+                wait = self._backoff.delay(attempts, outcome.retry_after)
+                held_until = self._share.held_until(outbox.party, now.timestamp())
+                if held_until is not None:
+                    wait = max(wait, held_until - now.timestamp())
+                retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
+                outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
+            else:
+                outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)
+        except NotTheHead:
+            return False
+        return True

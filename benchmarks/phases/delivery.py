@@ -1,0 +1,64 @@
+"""Delivery between two live ``serve`` processes, beside what the receiver itself takes from wrk.
+
+Runs ``benchmarks/delivery.py``: the receiver's POST rate under ``wrk -c 8``,
+then the sender delivering new requests to it, in the same run. The issue's
+target: the sender delivers at least 0.8 of what the receiver can take.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import Run, say
+
+from phases import DELIVERY, Phase, Row, Target
+
+TARGET = 0.8
+
+
+def _receiver_rate(run: Run) -> float | None:
+    found: dict[str, Any] | None = run.results.get("delivery")
+    return found["post_rate"] if found else None
+
+
+class DeliveryPhase(Phase):
+    """``delivery.py``: changes/s moved sender -> receiver, and the receiver's own POST rate."""
+
+    rank = 50
+    skip = "delivery"
+
+    def measure(self, run: Run) -> None:
+        import delivery  # benchmarks/delivery.py, beside the harness
+
+        changes = 500 if run.args.quick else 3000
+        say(f"delivery: {changes:,} new requests from one serve to another, beside wrk -c 8 on the receiver")
+        rows = delivery.measure(changes=changes, seconds=run.args.duration * 2)
+        run.results["delivery"] = {"post_rate": rows[0]["value"], "delivery_rate": rows[1]["value"], "changes": changes}
+
+    def rows(self, run: Run) -> list[Row]:
+        found = run.results.get("delivery")
+        if not found:
+            return []
+        target = Target(f"≥ {TARGET:.1f} × the receiver's POST rate", _receiver_rate, TARGET)
+        ratio, met = target.judge(found["delivery_rate"], run)
+        return [
+            Row((DELIVERY, 0), "Receiver's own POST rate (wrk -c 8), POST/s", f"{found['post_rate']:,.0f}"),
+            Row(
+                (DELIVERY, 1),
+                f"Delivery sender -> receiver ({found['changes']:,} new requests), changes/s",
+                f"{found['delivery_rate']:,.0f}",
+                target.text,
+                ratio,
+                met,
+            ),
+        ]
+
+    def method(self, run: Run) -> str:
+        return """**Delivery to a well-behaved counterparty.** `benchmarks/delivery.py`: two `setu-planning
+serve --parties` processes on this machine, each on its own SQLite store. The receiver first takes
+POSTs of one PlanningRequest from `wrk -c 8`: its own POST rate. Then new requests are written to
+the sender's store while it is stopped; the sender starts and delivers them; the rate is their
+number over the time from its start until its deliveries table shows every one delivered (its start
+and following its log included). *Limit:* the sender's bookkeeping per delivery (reading the due
+heads, building the change from the resource, recording outcomes, which concurrent sends share in one
+transaction) and the receiver's own POST cost, on the same cores."""
