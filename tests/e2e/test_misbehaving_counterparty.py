@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from tests.exchange.hostile_counterparty import start_hostile_counterparty, stop_hostile_counterparty, wait_for
 
 BAD_CHANGES = 20
@@ -128,8 +128,8 @@ def test_a_misbehaving_party_never_holds_up_the_good_one_nor_stores_anything_wro
     app = PlanningApplication(f"sqlite:///{db_file}")
     try:
         for number in range(BAD_CHANGES):
-            app.requests.submit(_message(f"BAD-{number}", "BAD"), actor="planner", setu_version="2.0")
-        app.requests.submit(_message("GOOD-1", "GOOD"), actor="planner", setu_version="2.0")
+            app.requests.submit(_message(f"BAD-{number}", "BAD"), by=Caller.local("planner", setu_version="2.0"))
+        app.requests.submit(_message("GOOD-1", "GOOD"), by=Caller.local("planner", setu_version="2.0"))
     finally:
         app.close()
 
