@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -182,9 +183,14 @@ class PlanningApplication(Application[UUID]):
             for aggregate in processing_event.aggregates.values()
             if isinstance(aggregate, PlanningResource)
         }
-        with self.mapper.subjects(subjects):  # replacements and line events do not say whose they are
+        keyring = self.mapper.keyring
+        # Replacements and line events do not say whose they are; new workers' keys go with the events.
+        with self.mapper.subjects(subjects), keyring.creating(writes.keys) if keyring else nullcontext():
             self.filing.file_save(writes, processing_event.events, processing_event.aggregates.values())
-            return super()._record(processing_event)
+            recordings = super()._record(processing_event)
+        if keyring:
+            keyring.adopt(writes.keys)
+        return recordings
 
     # The filing, as the application offered it before it had its own module.
     def current_row(self, resource: PlanningResource) -> StoredEvent:

@@ -44,6 +44,7 @@ from setu_planning.domain.messages import MessageKind, issuing_party
 from setu_planning.domain.personal_data import workers_named
 
 from .planning_index import history_keys
+from .stores.keys import KeyRow
 
 EventTimestamp = tuple[UUID, int, datetime]
 """(originator id, originator version, event timestamp)"""
@@ -61,9 +62,14 @@ class ReadModelWrites:
     lookups_removed: list[tuple[str, UUID]] = field(default_factory=list)
     documents: list[tuple[str, UUID, UUID | None]] = field(default_factory=list)
     """(key, resource, the resource it replaces or None): a claim, or a re-pointing after cancellation."""
+    keys: list[KeyRow] = field(default_factory=list)
+    """Data keys of workers new to the store, made for this save: inserted in its transaction, so a
+    save that loses the race to create a worker's key conflicts and writes nothing under it."""
 
     def __bool__(self) -> bool:
-        return bool(self.timestamps or self.current or self.lookups_added or self.lookups_removed or self.documents)
+        return bool(
+            self.timestamps or self.current or self.lookups_added or self.lookups_removed or self.documents or self.keys
+        )
 
 
 class KeyDigester:

@@ -9,6 +9,11 @@ clear. Erasure deletes the row; SQLite overwrites the freed bytes
 is gone from the files, not just unlinked. Who erased whom, and when, is kept
 in ``<events>_erasures`` under the same keyed digest.
 
+A worker new to the store gets its key in the transaction of the save that
+first holds the worker's data (:meth:`WorkerKeyring.creating`): one commit, not
+two. Two saves racing to create the same worker's key conflict on its subject;
+the loser writes nothing and its command is run again, finding the winner's key.
+
 Keys are cached per process for :data:`KEY_CACHE_SECONDS`; an erasure by one
 process is therefore honoured by every other within that time.
 """
@@ -17,8 +22,10 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -45,6 +52,26 @@ class WorkerKeyring:
         self._store_cipher = store_cipher
         self._by_subject: dict[str, tuple[float, str, AESCipher]] = {}
         self._by_id: dict[str, tuple[float, AESCipher | None]] = {}
+        self._saving = threading.local()
+
+    @contextmanager
+    def creating(self, new_keys: list[KeyRow]) -> Iterator[None]:
+        """While a save is encoded: keys of workers new to the store go into ``new_keys``, to be
+        inserted with the save's events (see :class:`~.readmodels.ReadModelWrites`), not on their own."""
+        previous = getattr(self._saving, "new_keys", None)
+        self._saving.new_keys = new_keys
+        try:
+            yield
+        finally:
+            self._saving.new_keys = previous
+
+    def adopt(self, new_keys: list[KeyRow]) -> None:
+        """Cache the keys a save just committed."""
+        now = time.monotonic()
+        for row in new_keys:
+            cipher = self._cipher(row.wrapped)
+            self._by_subject[row.subject] = (now, row.key_id, cipher)
+            self._by_id[row.key_id] = (now, cipher)
 
     def worker_digest(self, value: str) -> str:
         return self._digest(f"erasure-worker:{value}")
@@ -61,7 +88,14 @@ class WorkerKeyring:
             return cached[1], cached[2]
         row = self.table.by_subject(subject)  # a read; only a worker new to the store costs a write
         if row is None:
+            new_keys = getattr(self._saving, "new_keys", None)
+            made = next((r for r in new_keys or () if r.subject == subject), None)
+            if made is not None:
+                return made.key_id, self._cipher(made.wrapped)
             fresh = KeyRow(uuid4().hex, subject, self.worker_digest(worker.value), self._wrap(os.urandom(KEY_BYTES)))
+            if new_keys is not None:  # written with the save's events; cached once they commit
+                new_keys.append(fresh)
+                return fresh.key_id, self._cipher(fresh.wrapped)
             row = self.table.claim(fresh)
         cipher = self._cipher(row.wrapped)
         self._by_subject[subject] = (now, row.key_id, cipher)

@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+from eventsourcing.persistence import IntegrityError
+
 
 @dataclass(frozen=True)
 class Erasure:
@@ -74,6 +76,17 @@ class MemoryKeyTable(KeyTable):
                     return existing
             self._rows[row.key_id] = row
             return row
+
+    def check_new(self, rows: list[KeyRow]) -> None:
+        """Refuse keys for subjects that have one (another save made it first): the save conflicts."""
+        with self._lock:
+            taken = {r.subject for r in self._rows.values()}
+            if any(row.subject in taken for row in rows):
+                raise IntegrityError("another save created this worker's data key first")
+
+    def add_new(self, rows: list[KeyRow]) -> None:
+        with self._lock:
+            self._rows.update((row.key_id, row) for row in rows)
 
     def by_id(self, key_id: str) -> KeyRow | None:
         return self._rows.get(key_id)

@@ -34,6 +34,7 @@ class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
 
     def __init__(self) -> None:
         super().__init__()
+        self.key_table = MemoryKeyTable()
         self._timestamps: dict[UUID, list[tuple[datetime, int]]] = {}
         self._current: dict[UUID, StoredEvent] = {}
         self._lookups: dict[str, dict[UUID, int]] = defaultdict(dict)
@@ -45,9 +46,11 @@ class POPOPlanningRecorder(POPOApplicationRecorder, PlanningRecorder):
         with self._database_lock:
             if read_models:
                 self._check_documents(read_models)
+                self.key_table.check_new(read_models.keys)
             ids = super().insert_events(stored_events, **kwargs)
             if read_models:
                 self._apply(read_models, ids)
+                self.key_table.add_new(read_models.keys)
         return ids
 
     def _check_documents(self, writes: ReadModelWrites) -> None:
@@ -193,7 +196,8 @@ class MemoryStore(POPOFactory, PlanningStore):
         return ProcessLock()
 
     def worker_keys(self, recorder: PlanningRecorder) -> KeyTable:
-        return MemoryKeyTable()
+        assert isinstance(recorder, POPOPlanningRecorder)
+        return recorder.key_table  # written by the recorder too, with the events that need them
 
     def rewrite_rows(self, column: EncryptedColumn, transform: RowTransform) -> int:
         raise ValueError("a store in memory keeps nothing to re-encrypt")

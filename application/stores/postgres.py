@@ -80,6 +80,9 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
             ),
         ]
         self._sql = {
+            "worker_key": SQL("INSERT INTO {s}.{t} VALUES (%s, %s, %s, %s)").format(
+                s=schema, t=Identifier(f"{events_table_name}_worker_keys")
+            ),
             "timestamps": SQL("INSERT INTO {s}.{t} VALUES (%s, %s, %s)").format(s=schema, t=t["timestamps"]),
             "current": SQL(
                 "INSERT INTO {s}.{t} (id, version, topic, state) VALUES (%s, %s, %s, %s) "
@@ -161,12 +164,18 @@ class PostgresPlanningRecorder(library.PostgresApplicationRecorder, PlanningReco
                             library.PostgresAggregateRecorder._insert_stored_events(self, events, pending.stored_events)
                         if pending.read_models:
                             self._write_read_models(curs, pending.read_models)
+                            self._write_new_keys(curs, pending.read_models)
                         returning.append(events)
             except psycopg.errors.PipelineAborted as error:
                 # A statement of the group failed (a conflict); the group is written again save by save.
                 raise IntegrityError(str(error)) from error
             for pending, events in zip(group, returning, strict=True):
                 pending.notification_ids = [r["notification_id"] for r in events.fetchall()] if events else []
+
+    def _write_new_keys(self, curs: Any, writes: ReadModelWrites) -> None:
+        """A key another save created first conflicts on its subject (unique): nothing of this save is written."""
+        if writes.keys:
+            curs.executemany(self._sql["worker_key"], [(k.key_id, k.subject, k.worker, k.wrapped) for k in writes.keys])
 
     def _write_read_models(self, curs: Any, writes: ReadModelWrites, ids: Sequence[int] | None = None) -> None:
         """Also in a pipeline: nothing read back. Positions of this save's look-ups are its last

@@ -124,6 +124,11 @@ class SQLitePlanningRecorder(library.SQLiteApplicationRecorder, PlanningRecorder
         writes = pending.read_models
         if writes:
             self._write_read_models(c, writes, ids)
+            if writes.keys:  # a key another save created first conflicts on its subject: nothing is written
+                c.executemany(
+                    f"INSERT INTO {self.events_table_name}_worker_keys VALUES (?, ?, ?, ?)",
+                    [(k.key_id, k.subject, k.worker, k.wrapped) for k in writes.keys],
+                )
         return ids
 
     def _write_read_models(self, c: sqlite3.Cursor, writes: ReadModelWrites, ids: Sequence[int] | None = None) -> None:
