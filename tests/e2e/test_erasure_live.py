@@ -26,7 +26,7 @@ from samples import assignment, constraints
 from servers import free_port, setu_planning
 from support import eventually
 
-from setu_planning.application import PlanningApplication
+from setu_planning.application import Caller, PlanningApplication
 from setu_planning.application.erasure import is_erased
 from setu_planning.interface.exchange import Exchange
 from setu_planning.interface.parties import load_parties, token_hash
@@ -157,9 +157,9 @@ def test_a_worker_erased_while_two_processes_serve_is_gone_from_the_store_and_ca
     app = PlanningApplication(supplier.url)
     exchange = Exchange(app, load_parties(otto_parties))
     mine = {
-        "constraints": app.constraints.submit(availability(WORKER, "CON-W"), actor="clerk").state.id,
-        "assignment": app.assignments.submit(planned(WORKER, NAME), actor="planner").state.id,
-        "other": app.constraints.submit(availability(OTHER, "CON-O"), actor="clerk").state.id,
+        "constraints": app.constraints.submit(availability(WORKER, "CON-W"), by=Caller.local("clerk")).state.id,
+        "assignment": app.assignments.submit(planned(WORKER, NAME), by=Caller.local("planner")).state.id,
+        "other": app.constraints.submit(availability(OTHER, "CON-O"), by=Caller.local("clerk")).state.id,
     }
     first_event = app.constraints.history(mine["constraints"])[0].timestamp
 
