@@ -37,6 +37,7 @@ from setu_planning.domain.messages import LineKind, MessageKind
 from setu_planning.domain.parties import NotPermitted, Party
 
 from . import wire
+from .openapi import install_openapi
 from .parties import Authenticator, PartyDirectory, Unauthenticated
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -94,7 +95,7 @@ def create_app(
     Settings: ``MAX_CONTENT_LENGTH`` (bytes, default 1 MiB) and ``ACTOR_HEADER``
     (default ``X-SETU-Actor``).
     """
-    app = Flask("setu_planning")
+    app = Flask("setu_planning", static_folder=None)  # no static files: every route is in the OpenAPI
     app.config.update(MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY, ACTOR_HEADER="X-SETU-Actor")
     app.config.update(settings or {})
     app.extensions["setu_planning"] = application
@@ -103,6 +104,7 @@ def create_app(
     app.url_map.merge_slashes = False  # a path with // is not ours: 404, not a redirect to another resource
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
+    install_openapi(app, authenticated=parties is not None)
     app.before_request(_authenticate)
     app.register_error_handler(SetuError, _setu_error)
     app.register_error_handler(Unauthenticated, _unauthenticated)
