@@ -37,6 +37,7 @@ from setu_planning.domain.messages import LineKind, MessageKind
 from setu_planning.domain.parties import NotPermitted, Party
 
 from . import wire
+from .observe import install_observability
 from .openapi import install_openapi
 from .parties import Authenticator, PartyDirectory, Unauthenticated
 
@@ -105,6 +106,7 @@ def create_app(
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
     install_openapi(app, authenticated=parties is not None)
+    install_observability(app, open_mode=parties is None, queue=_queue_figures)
     app.before_request(_authenticate)
     app.register_error_handler(SetuError, _setu_error)
     app.register_error_handler(Unauthenticated, _unauthenticated)
@@ -139,6 +141,18 @@ def _deliveries() -> Any:
 
         extensions["setu_planning_deliveries"] = DeliveryApplication(_planning())
     return extensions["setu_planning_deliveries"]
+
+
+def _queue_figures() -> Any:
+    """The delivery queue as /metrics reports it: rows by party and status, and the log not yet followed."""
+    from .metrics import queue_figures
+
+    delivery = _deliveries()
+    planning = _planning()
+    followed = delivery.recorder.max_tracking_id(planning.name) or 0
+    behind = max(0, (planning.recorder.max_notification_id() or 0) - followed)
+    rows = delivery.deliveries(limit=1_000_000)
+    return queue_figures(rows, behind, lambda row: getattr(row, "queued_at", None) or row.updated_at)
 
 
 def _party() -> Party | None:
@@ -467,6 +481,7 @@ def _setu_error(error: SetuError) -> Response:
 
 def _unauthenticated(error: Unauthenticated) -> Response:
     """401 with a Bearer challenge; the reason never holds the presented credential."""
+    g.refusal = error.reason  # logged as credential.refused
     response = _error(401, "SETU-UNAUTHENTICATED", error.reason)
     response.headers["WWW-Authenticate"] = error.challenge()
     return response

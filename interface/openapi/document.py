@@ -6,7 +6,8 @@ does where the official document is silent or disagrees: ``201`` for every
 POST that creates (the usage notes and the scenarios, not the OpenAPI's
 ``200`` for request and assignment lines), both SETU versions' schemas chosen
 by ``setuVersionId``, ``ETag`` and ``If-Match``, ``?asOf=`` and ``?version=``
-reads, and the extensions: history, deliveries, health and this document.
+reads, and the extensions: history, deliveries, health, metrics and this document.
+Every answer carries ``X-Request-ID`` (the client's, or a new one).
 With a parties file every ``/planning`` operation needs a bearer token.
 """
 
@@ -47,6 +48,7 @@ def build_document(*, authenticated: bool) -> dict[str, Any]:
     for segment, message, line_fields, tag in KINDS:
         paths.update(_kind_paths(segment, message, line_fields, tag, authenticated))
     paths.update(_service_paths())
+    paths["/metrics"] = _metrics_path(authenticated)
     components: dict[str, Any] = {
         "schemas": component_schemas(),
         "parameters": _parameters(),
@@ -262,6 +264,25 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
                                  **_errors(404, authenticated=auth)}),
         }
     return paths
+
+
+def _metrics_path(authenticated: bool) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": "metrics",
+        "tags": [SERVICE_TAG],
+        "summary": "Prometheus metrics: requests, durations, delivery attempts and the delivery queue",
+        "responses": {"200": {"description": "The Prometheus text exposition format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    }  # fmt: skip
+    if authenticated:
+        operation["description"] = "Only with the bearer token of SETU_PLANNING_METRICS_TOKEN, never a party's."
+        operation["security"] = [{"bearer": []}]
+        operation["responses"]["401"] = {
+            "description": "Not the metrics token", "content": {JSON: {"schema": _ref("schemas", "Error")}}
+        }
+    else:
+        operation["security"] = []
+    return {"get": operation}
 
 
 def _service_paths() -> dict[str, Any]:
