@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="setu-planning", description="SETU Planning & Scheduling, event-sourced."
     )
+    parser.add_argument("--version", action="version", version=f"setu-planning {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     db_help = (
         f"event store URL: sqlite:///FILE, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DB "
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the REST API (gunicorn worker processes; waitress where gunicorn cannot run)"
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port to listen on (default 8000)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument(
         "--parties",
@@ -62,10 +63,15 @@ def _parser() -> argparse.ArgumentParser:
         default="gunicorn",
         help="gunicorn (POSIX, several processes) or waitress (one process, any OS)",
     )
+    _add_log_options(serve)
+    serve.add_argument(
+        "--access-log", action="store_true",
+        help="one http.request line per request: method, route template, status, duration, party, request id",
+    )  # fmt: skip
 
     history = commands.add_parser("history", help="print the audit trail of a resource")
-    history.add_argument("kind", choices=sorted(_KINDS))
-    history.add_argument("id")
+    history.add_argument("kind", choices=sorted(_KINDS), help="the kind of resource")
+    history.add_argument("id", help="the resource id (the last segment of its Location)")
     history.add_argument("--db", help=db_help)
     _add_token_parser(commands)
     _add_delivery_parsers(commands, db_help)
@@ -81,6 +87,32 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
     rebuild.add_argument("--db", help=db_help)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("setu-planning")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _add_log_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--log-format", choices=("text", "json"), default="text",
+        help="text lines for a terminal, or one JSON object per line (ts, level, event, fields) for a collector",
+    )  # fmt: skip
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
+    return number
 
 
 def _positive(value: str) -> int:
@@ -114,13 +146,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the API; refuse to expose an open service beyond loopback."""
+    from .logs import configure
+
+    configure(args.log_format)
+    say = _Say(args.log_format)
     url = database_url(args.db)
     parties_file = args.parties or os.environ.get(PARTIES_VARIABLE) or None
     try:
         parties = load_directory(parties_file)
         check_exposure(args.host, parties)
     except (PartiesFileError, OSError, ServeRefused) as error:
-        print(f"setu-planning: {error}", file=sys.stderr)
+        say.refuse(str(error))
+        return 2
+    problem = store_url_problem(url) or port_problem(args.host, args.port)
+    if problem:
+        say.refuse(problem)
         return 2
     planning = _open(url, must_exist=False)  # fail here, plainly, rather than in every worker
     if planning is None:
@@ -138,25 +178,140 @@ def serve(args: argparse.Namespace) -> int:
         workers=workers,
         threads=args.threads,
         server=args.server if gunicorn_available() else "waitress",
+        log_format=args.log_format,
+        access_log=args.access_log,
     )
     if parties is None:
-        print(
+        say.warning(
+            "service.open_mode",
             "setu-planning: OPEN DEVELOPMENT MODE: no parties file, so no authentication: anyone who "
             f"reaches http://{args.host}:{args.port} may read and write everything. "
             "Give --parties FILE before exposing it.",
-            file=sys.stderr,
-            flush=True,
         )
     else:
-        print(f"setu-planning: {len(parties)} parties from {parties_file}", file=sys.stderr, flush=True)
+        say.info("service.parties", f"setu-planning: {len(parties)} parties from {parties_file}",
+                 parties=len(parties), file=parties_file)  # fmt: skip
     processes = f"{options.workers} worker processes" if options.server == "gunicorn" else "1 process"
-    print(
-        f"setu-planning serving http://{args.host}:{args.port} on {url} "
+    say.info(
+        "service.start",
+        f"setu-planning serving http://{args.host}:{args.port} on {mask_password(url)} "
         f"({options.server}, {processes} x {options.threads} threads)",
-        flush=True,
-    )
-    run(options)
+        stdout=True, url=f"http://{args.host}:{args.port}", store=mask_password(url), server=options.server,
+        workers=options.workers if options.server == "gunicorn" else 1, threads=options.threads,
+    )  # fmt: skip
+    master = os.getpid()
+    with _metrics_directory(options.server == "gunicorn"):
+        try:
+            run(options)
+        finally:
+            if os.getpid() == master:  # a worker process leaves through here too
+                say.info("service.stop", "setu-planning stopped", stdout=True)
     return 0
+
+
+class _Say:
+    """The command's own lines: plain text as before, or events when the log format is JSON."""
+
+    def __init__(self, log_format: str) -> None:
+        import logging
+
+        self.json = log_format == "json"
+        self.log = logging.getLogger("setu_planning.cli")
+
+    def info(self, name: str, text: str, *, stdout: bool = False, **fields: object) -> None:
+        self._say(20, name, text, stdout, fields)
+
+    def warning(self, name: str, text: str, **fields: object) -> None:
+        self._say(30, name, text, False, fields)
+
+    def refuse(self, text: str) -> None:
+        self._say(40, "service.refused", f"setu-planning: {text}", False, {})
+
+    def _say(self, level: int, name: str, text: str, stdout: bool, fields: dict) -> None:
+        if self.json:
+            from .logs import event
+
+            event(self.log, level, name, message=text.removeprefix("setu-planning: "), **fields)
+        else:
+            print(text, file=sys.stdout if stdout else sys.stderr, flush=True)
+
+
+def _metrics_directory(multiprocess: bool):
+    """A PROMETHEUS_MULTIPROC_DIR of this instance for gunicorn's workers (unless one is set), removed after."""
+    import contextlib
+    import shutil
+    import tempfile
+
+    from .metrics import MULTIPROC_VARIABLE
+
+    @contextlib.contextmanager
+    def scope():
+        if not multiprocess or os.environ.get(MULTIPROC_VARIABLE):
+            yield
+            return
+        folder, owner = tempfile.mkdtemp(prefix="setu-planning-metrics-"), os.getpid()
+        os.environ[MULTIPROC_VARIABLE] = folder
+        try:
+            yield
+        finally:
+            if os.getpid() == owner:  # not when a worker process exits: the others still count there
+                shutil.rmtree(folder, ignore_errors=True)
+
+    return scope()
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password (if any) shown as ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)
+        user = netloc[0].split(":", 1)[0]
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    except ValueError:
+        return "<unreadable database URL>"
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot name a store (said with its password masked), or None."""
+    import importlib.util
+
+    from setu_planning.application.persistence import persistence_env
+
+    masked = mask_password(url)
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "sqlite" and not url.startswith("sqlite:///"):
+        return f"cannot open {masked}: write sqlite:///relative/file.sqlite3 or sqlite:////absolute/file.sqlite3"
+    try:
+        persistence_env(url, {})
+    except ValueError as error:
+        return f"cannot open {masked}: {str(error).replace(url, masked)}"
+    if scheme in {"postgres", "postgresql"} and importlib.util.find_spec("psycopg") is None:
+        return f"cannot open {masked}: PostgreSQL needs the postgres extra: pip install 'setu-planning[postgres]'"
+    return None
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the service cannot listen on ``host:port`` (in use, not an address here), or None."""
+    import socket
+
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        return f"cannot listen on {host}:{port}: {error.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
 
 
 def rekey_store(db: str | None) -> int:
@@ -233,15 +388,26 @@ def _open(url: str, *, must_exist: bool) -> PlanningApplication | None:
 
     A read-only command must not create an empty SQLite file for a mistyped path.
     """
+    problem = store_url_problem(url)
+    if problem:
+        print(f"setu-planning: {problem}", file=sys.stderr)
+        return None
+    masked = mask_password(url)
     if must_exist and url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if ":memory:" not in str(path) and not path.exists():
-            print(f"setu-planning: cannot open {url}: no such file", file=sys.stderr)
+            print(f"setu-planning: cannot open {masked}: no such file", file=sys.stderr)
             return None
     try:
         return PlanningApplication(url)
-    except Exception as error:  # any driver's failure to open, said plainly
-        print(f"setu-planning: cannot open {url}: {error}", file=sys.stderr)
+    except Exception as error:  # any driver's failure to open, said plainly, on one line
+        from urllib.parse import urlsplit
+
+        text = " ".join(str(error).split())
+        password = urlsplit(url).password
+        if password:
+            text = text.replace(password, "***")
+        print(f"setu-planning: cannot open {masked}: {text}", file=sys.stderr)
         return None
 
 

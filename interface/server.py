@@ -42,6 +42,8 @@ class ServeOptions:
     workers: int
     threads: int
     server: str  # "gunicorn" | "waitress"
+    log_format: str = "text"
+    access_log: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -96,7 +98,7 @@ def app_factory(options: ServeOptions) -> Callable[[], Any]:
             from .exchange import start_background_delivery
 
             start_background_delivery(planning, parties)  # runs where the store's delivery lock is held
-        return create_app(planning, parties=parties)
+        return create_app(planning, {"ACCESS_LOG": options.access_log}, parties=parties)
 
     return build
 
@@ -107,6 +109,40 @@ def run(options: ServeOptions) -> None:
         _run_gunicorn(options)
     else:
         _run_waitress(options)
+
+
+def _gunicorn_logger(log_format: str) -> type:
+    """gunicorn's logger with its lines in our format (one JSON object per line with ``json``)."""
+    from gunicorn.glogging import Logger
+
+    from .logs import OncePerInterval, formatter
+
+    class SetuPlanningLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                handler.setFormatter(formatter(log_format))
+                handler.addFilter(OncePerInterval())
+
+    return SetuPlanningLogger
+
+
+def _worker_started(worker: Any) -> None:
+    import logging
+
+    from .logs import event
+
+    event(logging.getLogger("setu_planning.server"), logging.INFO, "worker.start", pid=worker.pid)
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    import logging
+
+    from .logs import event
+    from .metrics import worker_exited
+
+    worker_exited(worker.pid)
+    event(logging.getLogger("setu_planning.server"), logging.INFO, "worker.stop", pid=worker.pid)
 
 
 def _run_gunicorn(options: ServeOptions) -> None:
@@ -123,9 +159,13 @@ def _run_gunicorn(options: ServeOptions) -> None:
                 "threads": options.threads,
                 "preload_app": False,  # each worker opens its own store after the fork
                 "proc_name": "setu-planning",
-                "accesslog": None,  # paths carry resource ids, never tokens; still off by default
+                "accesslog": None,  # the app logs requests (http.request) with route templates, not paths
                 "errorlog": "-",
-                "loglevel": "warning",
+                "logger_class": _gunicorn_logger(options.log_format),
+                "control_socket_disable": True,  # one control socket per user would clash between instances
+                "post_worker_init": _worker_started,
+                "child_exit": _worker_exited,
+                "loglevel": "info",  # its start, worker and stop lines, in our format
                 "graceful_timeout": 10,
                 "limit_request_line": 8190,
                 "limit_request_fields": 100,
