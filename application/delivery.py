@@ -142,6 +142,8 @@ class DeliveryLock:
         finally:
             if not self._held:
                 self._thread_lock.release()
+        if self._held:
+            log.info("delivery.lock", extra={"setu_event": "delivery.lock", "setu_fields": {"held": True, "pid": os.getpid()}})
         return self._held
 
     def release(self) -> None:
@@ -156,6 +158,7 @@ class DeliveryLock:
         finally:
             self._held = False
             self._thread_lock.release()
+            log.info("delivery.lock", extra={"setu_event": "delivery.lock", "setu_fields": {"held": False, "pid": os.getpid()}})
 
     def _acquire_store_lock(self) -> bool:
         datastore = getattr(self._planning.factory, "datastore", None)
@@ -227,6 +230,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
+        self.outcome_listeners: list[Any] = []
+        """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
         self._in_flight: set[UUID] = set()
         self._in_flight_lock = threading.Lock()
 
@@ -453,6 +458,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         for _ in range(30):
             outbox: Outbox = self.repository.get(outbox_id)
             now = datetime.now(UTC)
+            before = next((dict(e) for e in outbox.entries if e["seq"] == seq), {})
+            retry_at = None
             try:
                 if outcome.delivered:
                     outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
@@ -466,10 +473,32 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 return  # an operator skipped it meanwhile
             try:
                 self.save(outbox)
+                self._report_outcome(outbox, seq, outcome, before, retry_at)
                 return
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.01))
         raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
+
+    def _report_outcome(
+        self, outbox: Outbox, seq: int, outcome: Outcome, entry: Mapping[str, Any], retry_at: datetime | None
+    ) -> None:
+        """One ``delivery.outcome`` line per attempt (names and statuses only), and the listeners."""
+        name = "delivered" if outcome.delivered else "retrying" if outcome.retryable else "failed"
+        fields = {
+            "party": outbox.party, "delivery": str(delivery_id(outbox.id, seq)), "kind": outbox.kind,
+            "change": entry.get("change"), "outcome": name, "status": outcome.status,
+            "attempt": int(entry.get("attempts") or 0) + 1,
+            "next_attempt": retry_at.isoformat() if retry_at is not None else None,
+            "error": outcome.error,
+        }  # fmt: skip
+        level = logging.INFO if outcome.delivered else logging.WARNING
+        fields = {k: v for k, v in fields.items() if v is not None}
+        log.log(level, "delivery.outcome", extra={"setu_event": "delivery.outcome", "setu_fields": fields})
+        for listener in self.outcome_listeners:
+            try:
+                listener(outbox.party, name)
+            except Exception:  # noqa: BLE001 - a listener must not undo a recorded outcome
+                log.exception("delivery outcome listener failed")
 
     # ------------------------------------------------------- run & operate
     def run_once(self, transport: Transport, *, wait: bool = True) -> int:

@@ -162,6 +162,9 @@ class Exchange:
         self.delivery = DeliveryApplication(
             planning, [c.party for c in parties.parties_with_endpoint()], backoff=backoff
         )
+        from .metrics import observe_attempt
+
+        self.delivery.outcome_listeners.append(observe_attempt)
         self._poll_seconds = poll_seconds
         self._worker: DeliveryWorker | None = None
 
