@@ -275,11 +275,15 @@ class PlanningApplication(Application[UUID]):
 
         return plain(self.mapper.cipher, value)
 
-    def rebuild_read_models(self) -> int:
-        """Derive every read model anew from the event log; returns the number of events read."""
+    def rebuild_read_models(self, progress: Callable[[int], None] | None = None) -> int:
+        """Derive every read model anew from the event log; returns the number of events read.
+
+        ``progress`` is told the number of events read so far, as the work goes.
+        """
         from .rebuild import read_model_writes
 
         counter = _Counter()
+        counter.progress = progress
         self.recorder.rebuild_read_models(read_model_writes(self, counter))
         return counter.count
 
@@ -297,6 +301,7 @@ class PlanningApplication(Application[UUID]):
 
 class _Counter:
     count = 0
+    progress: Callable[[int], None] | None = None
 
 
 def with_schema_lock(factory: Any, create: Callable[[], T]) -> T:

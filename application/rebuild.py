@@ -53,6 +53,8 @@ def read_model_writes(app: PlanningApplication, counter: Any) -> Iterator[ReadMo
     resources = 0
     for notifications in events_per_resource(app):
         counter.count += len(notifications)
+        if getattr(counter, "progress", None) is not None:
+            counter.progress(counter.count)
         if not notifications[0].topic.startswith(_RESOURCE_TOPICS):
             continue  # not a planning resource (e.g. an index aggregate of an older version)
         _replay(app, notifications, batch, documents)

@@ -342,11 +342,15 @@ def rebuild_read_models(db: str | None) -> int:
     planning = _open(database_url(db), must_exist=True)
     if planning is None:
         return 2
+    from .progress import Progress
+
+    progress = Progress("rebuild", planning.recorder.max_notification_id() or 0)
     try:
         started = time.perf_counter()
-        events = planning.rebuild_read_models()
+        events = planning.rebuild_read_models(progress=progress.update)
         seconds = time.perf_counter() - started
     finally:
+        progress.close()
         planning.close()
     print(f"rebuilt the read models from {events} events in {seconds:.1f} s ({events / max(seconds, 1e-9):,.0f} events/s)")
     return 0
@@ -364,7 +368,7 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
         return 1
     finally:
         app.close()
-    rows = [("version", "timestamp (UTC)", "event", "actor", "SETU", "changes")]
+    rows = [("version", "timestamp (UTC)", "event", "actor", "party", "on behalf of", "SETU", "changes")]
     for entry in entries:
         rows.append(
             (
@@ -372,6 +376,8 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
                 entry.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f"),
                 entry.type,
                 entry.actor or "-",
+                entry.party or "-",
+                entry.on_behalf_of or "-",
                 entry.setu_version or "-",
                 _summary(entry.changes),
             )

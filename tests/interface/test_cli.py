@@ -37,9 +37,10 @@ def test_history_prints_a_table_of_the_events(tmp_path, capsys):
     app.close()
     assert main(["history", "constraints", str(resource_id), "--db", url]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["version", "timestamp", "(UTC)", "event", "actor", "SETU", "changes"]
-    assert lines[1].split()[3:7] == ["Submitted", "backoffice", "2.0", "documentId"]
-    assert lines[2].split()[3:6] == ["Cancelled", "backoffice", "-"]
+    assert lines[0].split() == ["version", "timestamp", "(UTC)", "event", "actor", "party", "on", "behalf", "of",
+                                "SETU", "changes"]  # fmt: skip
+    assert lines[1].split()[3:9] == ["Submitted", "backoffice", "-", "-", "2.0", "documentId"]
+    assert lines[2].split()[3:8] == ["Cancelled", "backoffice", "-", "-", "-"]
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 30):
