@@ -21,8 +21,11 @@ from .encryption import RotatingAESCipher
 BATCH = 500
 
 
-def rekey(planning: Any, delivery: Any) -> int:
-    """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed."""
+def rekey(planning: Any, delivery: Any, progress: Any = None) -> int:
+    """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed.
+
+    ``progress`` is told the number of values read so far, as the work goes.
+    """
     cipher = planning.mapper.cipher
     if not isinstance(cipher, RotatingAESCipher):
         raise ValueError("no cipher key is configured: set SETU_PLANNING_CIPHER_KEY")
@@ -38,9 +41,24 @@ def rekey(planning: Any, delivery: Any) -> int:
             tables.append((recorder, recorder.events_table_name, ("originator_id", "originator_version")))
     column = {f"{planning.recorder.events_table_name}_meta": "value"}
     changed = 0
+    transform = _under_current(cipher)
+    if progress is not None:
+        transform = _counting(transform, progress)
     for recorder, table, keys in tables:
-        changed += _rekey_table(recorder.datastore, table, keys, column.get(table, "state"), _under_current(cipher))
+        changed += _rekey_table(recorder.datastore, table, keys, column.get(table, "state"), transform)
     return changed
+
+
+def _counting(transform: Any, progress: Any) -> Any:
+    read = [0]
+
+    def counted(value: bytes) -> bytes | None:
+        read[0] += 1
+        if read[0] % 1000 == 0:
+            progress(read[0])
+        return transform(value)
+
+    return counted
 
 
 def _under_current(cipher: RotatingAESCipher) -> Callable[[bytes], bytes | None]:

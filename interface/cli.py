@@ -322,13 +322,17 @@ def rekey_store(db: str | None) -> int:
     planning = _open(database_url(db), must_exist=True)
     if planning is None:
         return 2
+    from .progress import Progress
+
     delivery = DeliveryApplication(planning)
+    progress = Progress("rekey", None, unit="values")
     try:
-        changed = rekey(planning, delivery)
+        changed = rekey(planning, delivery, progress=progress.update)
     except ValueError as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
     finally:
+        progress.close()
         delivery.close()
         planning.close()
     print(f"re-encrypted {changed} stored values under the current key")
