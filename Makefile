@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test serve bench install clean
+.PHONY: test lint serve bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,22 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.test-installed
 
-test: $(VENV)/.test-installed
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The habits: lint and format (ruff), types of the model and the use cases (mypy), and the
+# layering (import-linter). The installed package maps setu_planning.* onto the top-level
+# folders; mypy and import-linter read a tree of links with the installed shape.
+LINKS := $(VENV)/links
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@mkdir -p $(LINKS)/setu_planning
+	@ln -sfn $(CURDIR)/setu_planning/__init__.py $(LINKS)/setu_planning/__init__.py
+	@for layer in domain application interface; do ln -sfn $(CURDIR)/$$layer $(LINKS)/setu_planning/$$layer; done
+	cd $(LINKS) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		-p setu_planning.domain -p setu_planning.application
+	cd $(LINKS) && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --no-cache $(CURDIR)/pyproject.toml
 
 serve: $(VENV)/.serve-installed
 	$(BIN)/setu-planning serve $(SERVE_ARGS)

@@ -18,40 +18,53 @@ with exponential backoff and jitter, ``Retry-After`` honoured), or refused (a
 ``retry`` or ``skip``). Delivery is at least once; the transport makes
 redelivery safe.
 
-Exactly one process of a store delivers at a time: :class:`DeliveryLock` is a
-lock the store gives (a PostgreSQL advisory lock; a lock on a file beside a
-SQLite database), released by the operating system or the database when its
-holder dies, so another process takes over.
+Exactly one process of a store delivers at a time: the one holding the
+store's delivery lock (:mod:`.delivery_worker`). What the transport gets and
+answers is in :mod:`.delivery_transport`; this module re-exports those names.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import logging
-import os
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.popo import POPOFactory
+from eventsourcing.persistence import EventStore, IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from setu_planning.domain.aggregates import PlanningResource
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import LineKind
-from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id
+from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id, outbound_change
 from setu_planning.domain.parties import Party, parties_named
 
-from .delivery_store import DeliveryRecorder, DeliveryRow, POPODeliveryRecorder
+from .app import PlanningApplication
+from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
+from .delivery_worker import DeliveryLock, DeliveryWorker
+from .readmodels import RESOURCE_TOPICS
+from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
+
+__all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
+    "PAGE",
+    "SENDERS",
+    "Backoff",
+    "DeliveryApplication",
+    "DeliveryLock",
+    "DeliveryNotFound",
+    "DeliveryNotOpen",
+    "DeliveryWorker",
+    "OutboundChange",
+    "Outcome",
+    "ProcessExiting",
+    "Transport",
+]
 
 log = logging.getLogger("setu_planning.delivery")
 
@@ -62,152 +75,6 @@ SENDERS = 8
 """Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with full jitter: attempt n waits a random time up to base * 2**(n-1), capped."""
-
-    base: float = 1.0
-    cap: float = 300.0
-
-    def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
-        wait = random.uniform(ceiling / 2, ceiling)
-        return max(wait, retry_after or 0.0)
-
-
-# ------------------------------------------------------------------ transport
-@dataclass(frozen=True)
-class OutboundChange:
-    """One change to send: what the transport needs to make the request."""
-
-    party: str
-    kind: str
-    change: Change
-    remote_id: str | None
-    message: dict[str, Any]
-    line_kind: LineKind | None = None
-    line_id: str | None = None
-    line: dict[str, Any] | None = None
-    actor: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What came of one attempt: delivered, to be retried, or refused for good."""
-
-    delivered: bool
-    remote_id: str | None = None
-    status: int | None = None
-    error: str | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-
-    @classmethod
-    def ok(cls, remote_id: str | None = None, status: int | None = None) -> Outcome:
-        return cls(True, remote_id=remote_id, status=status)
-
-    @classmethod
-    def retry(cls, error: str, retry_after: float | None = None, status: int | None = None) -> Outcome:
-        return cls(False, status=status, error=error, retryable=True, retry_after=retry_after)
-
-    @classmethod
-    def refused(cls, error: str, status: int | None = None) -> Outcome:
-        return cls(False, status=status, error=error)
-
-
-class Transport(Protocol):
-    """Sends one change to a counterparty; never raises for what the counterparty answers."""
-
-    def send(self, change: OutboundChange) -> Outcome: ...
-
-
-# ------------------------------------------------------------------ the lock
-class DeliveryLock:
-    """Held by the one process of a store that delivers; the store releases it when the holder dies."""
-
-    def __init__(self, planning: Any):
-        self._planning = planning
-        self._thread_lock = threading.Lock()
-        self._held = False
-        self._fd: int | None = None
-        self._connection: Any = None
-
-    def try_acquire(self) -> bool:
-        if self._held:
-            return True
-        if not self._thread_lock.acquire(blocking=False):
-            return False
-        try:
-            self._held = self._acquire_store_lock()
-        finally:
-            if not self._held:
-                self._thread_lock.release()
-        if self._held:
-            log.info("delivery.lock", extra={"setu_event": "delivery.lock", "setu_fields": {"held": True, "pid": os.getpid()}})
-        return self._held
-
-    def release(self) -> None:
-        if not self._held:
-            return
-        try:
-            if self._fd is not None:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, 0)
-            if self._connection is not None:
-                self._connection.close()  # ends the session: PostgreSQL drops its advisory locks
-                self._connection = None
-        finally:
-            self._held = False
-            self._thread_lock.release()
-            log.info("delivery.lock", extra={"setu_event": "delivery.lock", "setu_fields": {"held": False, "pid": os.getpid()}})
-
-    def _acquire_store_lock(self) -> bool:
-        datastore = getattr(self._planning.factory, "datastore", None)
-        if datastore is None:  # in memory: one process, the thread lock suffices
-            return True
-        if hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
-            return self._lock_file(datastore.pool.db_name)
-        return self._advisory_lock(datastore)
-
-    def _lock_file(self, db_name: str) -> bool:
-        if ":memory:" in db_name or "mode=memory" in db_name:
-            return True
-        if self._fd is None:
-            self._fd = os.open(f"{db_name}-setu-deliver.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
-        except OSError:
-            return False
-        return True
-
-    def _advisory_lock(self, datastore: Any) -> bool:
-        import psycopg
-
-        key = int.from_bytes(hashlib.sha256(b"setu-planning delivery").digest()[:8], "big", signed=True)
-        info = datastore.pool.kwargs
-        connection = psycopg.connect(
-            dbname=info["dbname"], host=info["host"], port=info["port"], user=info["user"],
-            password=info["password"], autocommit=True, connect_timeout=5,
-        )  # fmt: skip
-        if connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
-            self._connection = connection
-            return True
-        connection.close()
-        return False
-
-    def still_held(self) -> bool:
-        """Whether the lock is still ours (a PostgreSQL session can be cut under us)."""
-        if not self._held:
-            return False
-        if self._connection is not None:
-            try:
-                self._connection.execute("SELECT 1")
-            except Exception:  # noqa: BLE001 - any failure means the session, and the lock, are gone
-                self.release()
-                return False
-        return True
-
-
-# ----------------------------------------------------------- the application
 class DeliveryApplication(EventSourcedProjection[UUID]):
     """The outbox of a planning store: follows its log, owes changes, records what was sent."""
 
@@ -216,7 +83,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
 
     def __init__(
         self,
-        planning: Any,
+        planning: PlanningApplication,
         targets: Iterable[Party] = (),
         *,
         backoff: Backoff | None = None,
@@ -230,40 +97,23 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
-        self.outcome_listeners: list[Any] = []
+        self.outcome_listeners: list[Callable[[str, str], None]] = []
         """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
         self._in_flight: set[UUID] = set()
         self._in_flight_lock = threading.Lock()
 
     # ------------------------------------------------------------- storage
-    def construct_recorder(self) -> DeliveryRecorder:  # type: ignore[override]
-        if isinstance(self.factory, POPOFactory):
-            return POPODeliveryRecorder()
-        datastore = self.factory.datastore  # type: ignore[attr-defined]
-        if hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
-            from .delivery_store import SQLiteDeliveryRecorder
+    @property
+    def store(self) -> PlanningStore:
+        """The store the outbox is kept in: the planning application's."""
+        return store_of(self.factory)
 
-            recorder = SQLiteDeliveryRecorder(datastore, events_table_name="setudelivery_events")
-        else:
-            from .delivery_store import PostgresDeliveryRecorder
+    def construct_recorder(self) -> DeliveryRecorder:
+        return store_of(self.factory).delivery_recorder()
 
-            recorder = PostgresDeliveryRecorder(
-                datastore, events_table_name="setudelivery_events", tracking_table_name="setudelivery_tracking"
-            )
-        recorder.create_table()
-        return recorder
-
-    def construct_snapshot_store(self) -> Any:
-        datastore = getattr(self.factory, "datastore", None)
-        if datastore is not None and hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
-            from eventsourcing.sqlite import SQLiteAggregateRecorder
-
-            recorder = SQLiteAggregateRecorder(datastore, "setudelivery_snapshots")
-            recorder.create_table()
-            return self.factory.event_store(mapper=self.mapper, recorder=recorder)
-        from .app import with_schema_lock
-
-        return with_schema_lock(self.factory, super().construct_snapshot_store)
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = store_of(self.factory).delivery_snapshots()
+        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
         rows = processing_event.saved_kwargs.setdefault("delivery_rows", [])
@@ -333,10 +183,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         processing = ProcessingEvent[UUID](Tracking(self.planning.name, notifications[-1].id))
         outboxes: dict[UUID, Outbox] = {}
         for notification in notifications:
-            if not notification.topic.startswith("setu_planning.domain.aggregates:"):
+            if not notification.topic.startswith(RESOURCE_TOPICS):  # filtered before decoding
                 continue
             event = self.planning.mapper.to_domain_event(notification)
-            self._owe(event, outboxes)
+            self._owe(event, outboxes)  # type: ignore[arg-type]
         processing.collect_events(*outboxes.values())
         self._record(processing)
         self._take_snapshots(processing)
@@ -344,10 +194,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             self._wake.set()
         return len(notifications)
 
-    def _owe(self, event: Any, outboxes: dict[UUID, Outbox]) -> None:
+    def _owe(self, event: PlanningResource.Event, outboxes: dict[UUID, Outbox]) -> None:
         """The outbox entries one resource change leads to."""
         resource = self._resource_at(event.originator_id, event.originator_version)
-        change, line_kind, line_id = _classify(event, resource)
+        change, line_kind, line_id = outbound_change(event)
         named = set(parties_named(resource.message, self.targets))
         if change is Change.REPLACE and event.originator_version > 1:
             before = self._resource_at(event.originator_id, event.originator_version - 1)
@@ -492,8 +342,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             "error": outcome.error,
         }  # fmt: skip
         level = logging.INFO if outcome.delivered else logging.WARNING
-        fields = {k: v for k, v in fields.items() if v is not None}
-        log.log(level, "delivery.outcome", extra={"setu_event": "delivery.outcome", "setu_fields": fields})
+        extra = {"setu_event": "delivery.outcome", "setu_fields": {k: v for k, v in fields.items() if v is not None}}
+        log.log(level, "delivery.outcome", extra=extra)
         for listener in self.outcome_listeners:
             try:
                 listener(outbox.party, name)
@@ -560,10 +410,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         return self.delivery(row.id)
 
 
-class ProcessExiting(Exception):
-    """The interpreter is shutting down under the delivery worker."""
-
-
 class DeliveryNotFound(SetuError):
     code = "SETU-NOT-FOUND"
 
@@ -585,63 +431,3 @@ def _as_uuid(value: UUID | str) -> UUID:
 
 def _outbox_key(resource_id: UUID, party: str) -> UUID:
     return Outbox.create_id(resource_id, "", party)
-
-
-def _classify(event: Any, resource: PlanningResource) -> tuple[Change, str | None, str | None]:
-    name = type(event).__name__
-    if name == "Submitted":
-        return Change.CREATE, None, None
-    if name == "Replaced":
-        return Change.REPLACE, None, None
-    if name == "LineAdded":
-        return Change.ADD_LINE, event.line_kind, event.line["lineId"]["value"]
-    if name == "LineReplaced":
-        return Change.REPLACE_LINE, None, event.line_id
-    if name == "LineRemoved":
-        return Change.REMOVE_LINE, None, event.line_id
-    if name == "Cancelled":
-        return Change.CANCEL, None, None
-    raise ValueError(f"no outbound change for {name}")
-
-
-@dataclass
-class DeliveryWorker:
-    """Runs delivery for a store in a background thread, whenever this process holds the store's lock."""
-
-    delivery: DeliveryApplication
-    transport: Transport
-    poll_seconds: float = 0.5
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def start(self) -> DeliveryWorker:
-        self._thread = threading.Thread(target=self._run, name="setu-delivery", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.delivery.wake()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        lock = DeliveryLock(self.delivery.planning)
-        while not self._stop.is_set():
-            if not threading.main_thread().is_alive():
-                break  # the process is exiting: its database and thread pools are going away
-            try:
-                if not lock.try_acquire():
-                    self._stop.wait(self.poll_seconds)
-                    continue
-                while not self._stop.is_set() and lock.still_held():
-                    if self.delivery.run_once(self.transport, wait=False) == 0:
-                        self.delivery.wait(self.poll_seconds)
-            except ProcessExiting:
-                break
-            except Exception:  # noqa: BLE001 - keep delivering; the store or a counterparty may recover
-                if not threading.main_thread().is_alive():
-                    break
-                log.exception("delivery worker error; retrying")
-                self._stop.wait(self.poll_seconds)
-        lock.release()

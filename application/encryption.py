@@ -57,6 +57,24 @@ class RotatingAESCipher(Cipher):
         return True
 
 
+def plain(cipher: Cipher, value: bytes) -> bytes:
+    """Decrypted under any configured key, or as stored before encryption was switched on.
+
+    Stored state is JSON and the index secret 32 bytes; anything else that no
+    configured key decrypts was written under a key that is not configured, and
+    is refused rather than encrypted twice.
+    """
+    try:
+        return cipher.decrypt(value)
+    except ValueError:
+        if value[:1] == b"{" or len(value) == 32:
+            return value
+        raise ValueError(
+            "a stored value decrypts under none of the configured keys: add the key it was written "
+            "under to SETU_PLANNING_CIPHER_OLD_KEYS"
+        ) from None
+
+
 def _aes(key: str) -> AESCipher:
     try:
         return AESCipher(Environment(env={"CIPHER_KEY": key}))

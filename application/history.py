@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.domain import CanMutateProtocol
-
+from setu_planning.domain.aggregates import LineAdded, LineRemoved, LineReplaced, Replaced, Submitted
 from setu_planning.domain.messages import line_id
 
 
@@ -89,7 +88,7 @@ def _is_line_list(value: Any) -> bool:
     )
 
 
-def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
+def audit_trail(events: Iterable[Any]) -> list[HistoryEntry]:
     """Fold a resource's events into history entries, oldest first."""
     entries: list[HistoryEntry] = []
     resource: Any = None
@@ -104,7 +103,7 @@ def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
                 type=name,
                 actor=getattr(domain_event, "actor", None),
                 setu_version=getattr(domain_event, "setu_version", None),
-                changes=_changes(name, domain_event, before, resource.message),
+                changes=_changes(domain_event, before, resource.message),
                 party=getattr(domain_event, "party", None),
                 on_behalf_of=getattr(domain_event, "on_behalf_of", None),
             )
@@ -112,19 +111,20 @@ def audit_trail(events: Iterable[CanMutateProtocol]) -> list[HistoryEntry]:
     return entries
 
 
-def _changes(name: str, domain_event: Any, before: Any, after: Any) -> dict[str, Any]:
-    if name == "Submitted":
+def _changes(domain_event: Any, before: Any, after: Any) -> dict[str, Any]:
+    """What an event changed, by the class of the event."""
+    if isinstance(domain_event, Submitted):
         return {"documentId": after["documentId"]}
-    if name == "Replaced":
+    if isinstance(domain_event, Replaced):
         return {"diff": [change.as_json() for change in diff(before, after)]}
-    if name == "LineAdded":
-        return {"lineId": line_id(domain_event.line), "lineKind": domain_event.line_kind}
-    if name == "LineReplaced":
+    fields = vars(domain_event)  # the @event classes declare no attributes to a type checker
+    if isinstance(domain_event, LineAdded):
+        return {"lineId": line_id(fields["line"]), "lineKind": fields["line_kind"]}
+    if isinstance(domain_event, LineReplaced):
         return {
-            "lineId": domain_event.line_id,
+            "lineId": fields["line_id"],
             "diff": [change.as_json() for change in diff(before, after)],
         }
-    if name == "LineRemoved":
-        return {"lineId": domain_event.line_id}
+    if isinstance(domain_event, LineRemoved):
+        return {"lineId": fields["line_id"]}
     return {}
-

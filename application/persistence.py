@@ -4,7 +4,9 @@
 is the embedded default, ``postgresql://user:password@host:port/dbname`` is for
 shared deployments. The URL becomes the eventsourcing library's own settings
 (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``, ``POSTGRES_*``), so everything the
-library documents about them still applies.
+library documents about them still applies. ``PERSISTENCE_MODULE`` names the
+store of the backend (:mod:`.stores`), so a backend's module (and its driver)
+is imported only when the URL names it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,24 @@ from .encryption import cipher_settings
 DATABASE_URL_VARIABLE = "SETU_PLANNING_DB"
 DEFAULT_DATABASE_URL = "sqlite:///setu-planning.sqlite3"
 
-_RECORDERS = "setu_planning.application.recorders"
+_STORES = "setu_planning.application.stores"
+
+
+LIBRARY_MODULES = {
+    "eventsourcing.popo": f"{_STORES}.memory:MemoryStore",
+    "eventsourcing.sqlite": f"{_STORES}.sqlite:SQLiteStore",
+    "eventsourcing.postgres": f"{_STORES}.postgres:PostgresStore",
+}
+"""The library's own persistence modules, as settings written for earlier versions name them, and
+the setu-planning store of each backend."""
+
+
+def store_settings(settings: Mapping[str, str]) -> dict[str, str]:
+    """``settings`` with a library persistence module replaced by the store of its backend."""
+    upgraded = dict(settings)
+    module = upgraded.get("PERSISTENCE_MODULE", "")
+    upgraded["PERSISTENCE_MODULE"] = LIBRARY_MODULES.get(module, module)
+    return upgraded
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -37,7 +56,7 @@ def _store_settings(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": f"{_STORES}.memory:MemoryStore"}
     if scheme == "sqlite":
         # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory:
         path = unquote(url.split("://", 1)[1])
@@ -47,17 +66,16 @@ def _store_settings(url: str) -> dict[str, str]:
         if path == ":memory:":
             path = "file::memory:?cache=shared"
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": f"{_STORES}.sqlite:SQLiteStore",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:SQLitePlanningRecorder",
         }
     if scheme in {"postgres", "postgresql"}:
         dbname = parts.path.lstrip("/")
         if not dbname:
             raise ValueError(f"no database name in {url!r}: write postgresql://user@host/dbname")
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": f"{_STORES}.postgres:PostgresStore",
             "POSTGRES_DBNAME": unquote(dbname),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),
@@ -66,8 +84,5 @@ def _store_settings(url: str) -> dict[str, str]:
             # The read models are written by the recorder's own insert path,
             # which the stored-function insert path would bypass.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-            "APPLICATION_RECORDER_TOPIC": f"{_RECORDERS}:PostgresPlanningRecorder",
         }
-    raise ValueError(
-        f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://..."
-    )
+    raise ValueError(f"unsupported database URL {url!r}: use memory://, sqlite:///FILE or postgresql://...")

@@ -21,17 +21,25 @@ searchable-timestamps examples): they can never disagree with the events, and
 Look-up and document keys hold worker ids and document ids; they are stored
 as keyed digests (HMAC-SHA-256), never in clear, so an encrypted store keeps
 no personal data readable even in its indexes.
+
+:class:`Filing` says what a save or a replayed history writes into them, so
+the application and a rebuild file everything the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Mapper, Notification, StoredEvent
+
+from setu_planning.domain.aggregates import PlanningResource
+from setu_planning.domain.messages import MessageKind, issuing_party
 
 EventTimestamp = tuple[UUID, int, datetime]
 """(originator id, originator version, event timestamp)"""
@@ -51,13 +59,7 @@ class ReadModelWrites:
     """(key, resource, the resource it replaces or None): a claim, or a re-pointing after cancellation."""
 
     def __bool__(self) -> bool:
-        return bool(
-            self.timestamps
-            or self.current
-            or self.lookups_added
-            or self.lookups_removed
-            or self.documents
-        )
+        return bool(self.timestamps or self.current or self.lookups_added or self.lookups_removed or self.documents)
 
 
 class KeyDigester:
@@ -89,3 +91,90 @@ def submitted_document_key(
     """
     prefix = f"party:{submitter}:" if submitter is not None else ""
     return f"{prefix}document:{kind}:{issuer}:{document_scheme}:{document_id}"
+
+
+RESOURCE_TOPICS = f"{PlanningResource.__module__}:"
+"""The prefix of the stored topics of planning resources' events. Readers of the log filter on the
+stored topic, before decoding: a store may hold events of aggregates this version no longer has."""
+
+DocumentClaims = dict[str, tuple[int, UUID]]
+"""Document key -> (notification id of the submission, resource): the newest submission wins."""
+
+
+class Filing:
+    """What events write into the read models: look-up and document keys, current-state rows, timestamps."""
+
+    def __init__(self, mapper: Mapper[UUID], digest: KeyDigester):
+        self.mapper = mapper
+        self.digest = digest
+
+    def lookup_keys(self, kind: MessageKind, message: Mapping[str, Any] | None) -> set[str]:
+        """The digests of the look-up keys a message is filed under."""
+        if message is None:
+            return set()
+        if kind is MessageKind.CONSTRAINTS:
+            keys = {worker_key(w["value"]) for w in message.get("worker", {}).get("workerId", ())}
+        elif kind is MessageKind.ASSIGNMENT:
+            reference = message.get("planningRequestReference", {}).get("documentId", {})
+            keys = {request_document_key(reference["value"])} if "value" in reference else set()
+        else:
+            keys = set()
+        return {self.digest(key) for key in keys}
+
+    def document_key(self, kind: MessageKind, submitter: str | None, message: Mapping[str, Any]) -> str:
+        """The digest of the idempotency key of a submitted message."""
+        document = message["documentId"]
+        key = submitted_document_key(
+            kind, submitter, issuing_party(message), document["schemeAgencyId"], document["value"]
+        )
+        return self.digest(key)
+
+    def current_row(self, resource: PlanningResource) -> StoredEvent:
+        """The current-state row of a resource: its snapshot, stored (and encrypted) like an event."""
+        return self.mapper.to_stored_event(type(resource).Snapshot.take(resource))
+
+    def resource_from_row(self, row: StoredEvent) -> PlanningResource:
+        resource = self.mapper.to_domain_event(row).mutate(None)  # type: ignore[attr-defined]
+        assert isinstance(resource, PlanningResource)
+        return resource
+
+    def lookup_changes(
+        self, resource: PlanningResource, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+    ) -> ReadModelWrites:
+        """The look-ups a change of ``resource``'s message from ``before`` to ``after`` adds and removes."""
+        old = self.lookup_keys(resource.kind, before)
+        new = self.lookup_keys(resource.kind, after)
+        return ReadModelWrites(
+            lookups_added=[(key, resource.id, None) for key in sorted(new - old)],
+            lookups_removed=[(key, resource.id) for key in sorted(old - new)],
+        )
+
+    def file_save(self, writes: ReadModelWrites, events: Iterable[object], aggregates: Iterable[object]) -> None:
+        """Add what a save writes beside its events: their timestamps, and each resource's current row."""
+        for domain_event in events:
+            if isinstance(domain_event, PlanningResource.Event):
+                writes.timestamps.append(
+                    (domain_event.originator_id, domain_event.originator_version, domain_event.timestamp)
+                )
+        for aggregate in aggregates:
+            if isinstance(aggregate, PlanningResource):
+                writes.current.append(self.current_row(aggregate))
+
+    def file_history(
+        self, notifications: list[Notification], batch: ReadModelWrites, documents: DocumentClaims
+    ) -> None:
+        """Add the read-model rows of one resource, replayed from its stored events (oldest first)."""
+        resource: Any = None
+        filed: dict[str, int] = {}  # look-up key -> position (notification id that filed it)
+        for notification in notifications:
+            event: Any = self.mapper.to_domain_event(notification)
+            resource = event.mutate(resource)
+            batch.timestamps.append((resource.id, resource.version, event.timestamp))
+            keys = self.lookup_keys(resource.kind, None if resource.cancelled else resource.message)
+            filed = {key: filed.get(key, notification.id) for key in keys}
+            if resource.version == 1:
+                key = self.document_key(resource.kind, resource.origin, resource.message)
+                if key not in documents or documents[key][0] < notification.id:
+                    documents[key] = (notification.id, resource.id)
+        batch.current.append(self.current_row(resource))
+        batch.lookups_added.extend((key, resource.id, position) for key, position in filed.items())

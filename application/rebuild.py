@@ -4,22 +4,21 @@ The read models (:mod:`.readmodels`) are written with the events, so they
 never need this in normal operation. It is for a store written before they
 existed, after restoring only the events from a backup, or after a change in
 how look-up keys are derived. Events are read per resource, in version order
-(:meth:`~.recorders.PlanningRecorder.select_events_in_originator_order`), so
-only one resource is in memory at a time, whatever the size of the store.
+(:meth:`~.stores.contract.PlanningRecorder.select_events_in_originator_order`),
+so only one resource is in memory at a time, whatever the size of the store.
+What each resource files is :meth:`.readmodels.Filing.file_history`'s to say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from .readmodels import ReadModelWrites
-
-if TYPE_CHECKING:
-    from .app import PlanningApplication
+from .readmodels import RESOURCE_TOPICS, DocumentClaims, Filing, ReadModelWrites
+from .stores.contract import PlanningRecorder
 
 PAGE = 2_000
 """Stored events read per query."""
@@ -27,14 +26,21 @@ PAGE = 2_000
 RESOURCES_PER_WRITE = 500
 """Resources whose read models are written per transaction."""
 
-_RESOURCE_TOPICS = "setu_planning.domain.aggregates:"
+
+@dataclass
+class EventCounter:
+    """How many stored events a rebuild read."""
+
+    count: int = 0
+    progress: Callable[[int], None] | None = None
+    """Told the number of events read so far, as the work goes."""
 
 
-def events_per_resource(app: PlanningApplication) -> Iterator[list[Notification]]:
+def events_per_resource(recorder: PlanningRecorder) -> Iterator[list[Notification]]:
     """Each resource's stored events, oldest first, one resource at a time."""
     after: tuple[UUID, int] | None = None
     current: list[Notification] = []
-    while page := app.recorder.select_events_in_originator_order(after, PAGE):
+    while page := recorder.select_events_in_originator_order(after, PAGE):
         for notification in page:
             if current and current[0].originator_id != notification.originator_id:
                 yield current
@@ -46,18 +52,18 @@ def events_per_resource(app: PlanningApplication) -> Iterator[list[Notification]
         yield current
 
 
-def read_model_writes(app: PlanningApplication, counter: Any) -> Iterator[ReadModelWrites]:
+def read_model_writes(recorder: PlanningRecorder, filing: Filing, counter: EventCounter) -> Iterator[ReadModelWrites]:
     """The read-model rows of every resource in the event log, in batches."""
     batch = ReadModelWrites()
-    documents: dict[str, tuple[int, UUID]] = {}
+    documents: DocumentClaims = {}
     resources = 0
-    for notifications in events_per_resource(app):
+    for notifications in events_per_resource(recorder):
         counter.count += len(notifications)
-        if getattr(counter, "progress", None) is not None:
+        if counter.progress is not None:
             counter.progress(counter.count)
-        if not notifications[0].topic.startswith(_RESOURCE_TOPICS):
+        if not notifications[0].topic.startswith(RESOURCE_TOPICS):
             continue  # not a planning resource (e.g. an index aggregate of an older version)
-        _replay(app, notifications, batch, documents)
+        filing.file_history(notifications, batch, documents)
         resources += 1
         if resources % RESOURCES_PER_WRITE == 0:
             yield batch
@@ -65,25 +71,3 @@ def read_model_writes(app: PlanningApplication, counter: Any) -> Iterator[ReadMo
     # A documentId submitted again after a cancellation points at the newest resource.
     batch.documents.extend((key, resource_id, None) for key, (_, resource_id) in documents.items())
     yield batch
-
-
-def _replay(
-    app: PlanningApplication,
-    notifications: list[Notification],
-    batch: ReadModelWrites,
-    documents: dict[str, tuple[int, UUID]],
-) -> None:
-    resource: Any = None
-    filed: dict[str, int] = {}  # look-up key -> position (notification id that filed it)
-    for notification in notifications:
-        event = app.mapper.to_domain_event(notification)
-        resource = event.mutate(resource)
-        batch.timestamps.append((resource.id, resource.version, event.timestamp))
-        keys = app.lookup_keys(resource.kind, None if resource.cancelled else resource.message)
-        filed = {key: filed.get(key, notification.id) for key in keys}
-        if resource.version == 1:
-            key = app.document_key(resource.kind, resource.origin, resource.message)
-            if key not in documents or documents[key][0] < notification.id:
-                documents[key] = (notification.id, resource.id)
-    batch.current.append(app.current_row(resource))
-    batch.lookups_added.extend((key, resource.id, position) for key, position in filed.items())

@@ -7,21 +7,47 @@ encrypted value (events, snapshots, current-state rows, the index secret,
 the outbox) under the new key, so the old keys can be dropped. It also turns
 on encryption for a store written without it. Values already under the
 current key are left alone, so it can be interrupted and run again.
+
+Which columns hold encrypted values is each recorder's to say
+(``encrypted_columns()``); how a column is rewritten, its store's
+(:meth:`~.stores.contract.PlanningStore.rewrite`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
+from uuid import UUID
 
-from eventsourcing.persistence import Cipher
+from eventsourcing.persistence import EventStore, Mapper
 
-from .encryption import RotatingAESCipher
+from .encryption import RotatingAESCipher, plain
+from .stores.contract import EncryptedColumn, PlanningStore
 
-BATCH = 500
+__all__ = ["Encrypted", "plain", "rekey"]
 
 
-def rekey(planning: Any, delivery: Any, progress: Any = None) -> int:
+class _Recorder(Protocol):
+    def encrypted_columns(self) -> list[EncryptedColumn]: ...
+
+
+class Encrypted(Protocol):
+    """What rekeying needs of an application (planning or delivery): its cipher, recorders and store."""
+
+    @property
+    def mapper(self) -> Mapper[UUID]: ...
+
+    @property
+    def recorder(self) -> _Recorder: ...
+
+    @property
+    def snapshots(self) -> EventStore[UUID] | None: ...
+
+    @property
+    def store(self) -> PlanningStore: ...
+
+
+def rekey(planning: Encrypted, delivery: Encrypted, progress: Callable[[int], None] | None = None) -> int:
     """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed.
 
     ``progress`` is told the number of values read so far, as the work goes.
@@ -29,27 +55,22 @@ def rekey(planning: Any, delivery: Any, progress: Any = None) -> int:
     cipher = planning.mapper.cipher
     if not isinstance(cipher, RotatingAESCipher):
         raise ValueError("no cipher key is configured: set SETU_PLANNING_CIPHER_KEY")
-    tables = [
-        (planning.recorder, planning.recorder.events_table_name, ("originator_id", "originator_version")),
-        (planning.recorder, f"{planning.recorder.events_table_name}_current", ("id",)),
-        (planning.recorder, f"{planning.recorder.events_table_name}_meta", ("name",)),
-        (delivery.recorder, delivery.recorder.events_table_name, ("originator_id", "originator_version")),
-    ]
-    for app in (planning, delivery):
-        if app.snapshots is not None:
-            recorder = app.snapshots.recorder
-            tables.append((recorder, recorder.events_table_name, ("originator_id", "originator_version")))
-    column = {f"{planning.recorder.events_table_name}_meta": "value"}
-    changed = 0
     transform = _under_current(cipher)
     if progress is not None:
         transform = _counting(transform, progress)
-    for recorder, table, keys in tables:
-        changed += _rekey_table(recorder.datastore, table, keys, column.get(table, "state"), transform)
+    changed = 0
+    for app in (planning, delivery):
+        columns = list(app.recorder.encrypted_columns())
+        if app.snapshots is not None:
+            columns.append(EncryptedColumn.of_events(app.snapshots.recorder.events_table_name))  # type: ignore[attr-defined]
+        for column in columns:
+            changed += app.store.rewrite(column, transform)
     return changed
 
 
-def _counting(transform: Any, progress: Any) -> Any:
+def _counting(
+    transform: Callable[[bytes], bytes | None], progress: Callable[[int], None]
+) -> Callable[[bytes], bytes | None]:
     read = [0]
 
     def counted(value: bytes) -> bytes | None:
@@ -68,99 +89,3 @@ def _under_current(cipher: RotatingAESCipher) -> Callable[[bytes], bytes | None]
         return cipher.encrypt(plain(cipher, value))
 
     return transform
-
-
-def plain(cipher: Cipher, value: bytes) -> bytes:
-    """Decrypted under any configured key, or as stored before encryption was switched on.
-
-    Stored state is JSON and the index secret 32 bytes; anything else that no
-    configured key decrypts was written under a key that is not configured, and
-    is refused rather than encrypted twice.
-    """
-    try:
-        return cipher.decrypt(value)
-    except ValueError:
-        if value[:1] == b"{" or len(value) == 32:
-            return value
-        raise ValueError(
-            "a stored value decrypts under none of the configured keys: add the key it was written "
-            "under to SETU_PLANNING_CIPHER_OLD_KEYS"
-        ) from None
-
-
-def _rekey_table(
-    datastore: Any, table: str, keys: tuple[str, ...], column: str, transform: Callable[[bytes], bytes | None]
-) -> int:
-    if hasattr(datastore, "pool") and hasattr(datastore.pool, "db_name"):
-        return _sqlite(datastore, table, keys, column, transform)
-    return _postgres(datastore, table, keys, column, transform)
-
-
-def _sqlite(datastore: Any, table: str, keys: tuple[str, ...], column: str, transform: Any) -> int:
-    changed = 0
-    for rows in _pages_sqlite(datastore, table, keys, column):
-        updates = [(new, *key) for *key, value in rows if (new := transform(bytes(value))) is not None]
-        if updates:
-            with datastore.transaction(commit=True) as c:
-                where = " AND ".join(f"{k} = ?" for k in keys)
-                c.executemany(f"UPDATE {table} SET {column} = ? WHERE {where}", updates)
-            changed += len(updates)
-    return changed
-
-
-def _pages_sqlite(datastore: Any, table: str, keys: tuple[str, ...], column: str) -> Iterator[list[Any]]:
-    after: tuple[Any, ...] | None = None
-    order = ", ".join(keys)
-    while True:
-        with datastore.transaction(commit=False) as c:
-            if after is None:
-                c.execute(f"SELECT {order}, {column} FROM {table} ORDER BY {order} LIMIT ?", (BATCH,))
-            else:
-                marks = ", ".join("?" * len(keys))
-                c.execute(
-                    f"SELECT {order}, {column} FROM {table} WHERE ({order}) > ({marks}) ORDER BY {order} LIMIT ?",
-                    (*after, BATCH),
-                )
-            rows = [tuple(r) for r in c.fetchall()]
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][: len(keys)]
-
-
-def _postgres(datastore: Any, table: str, keys: tuple[str, ...], column: str, transform: Any) -> int:
-    from psycopg.sql import SQL, Identifier
-
-    target = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(table))
-    names = SQL(", ").join(Identifier(k) for k in keys)
-    marks = SQL(", ").join(SQL("%s") for _ in keys)
-    changed = 0
-    after: tuple[Any, ...] | None = None
-    while True:
-        with datastore.transaction(commit=True) as curs:
-            if after is None:
-                curs.execute(
-                    SQL("SELECT {k}, {c} FROM {t} ORDER BY {k} LIMIT %s FOR UPDATE").format(
-                        k=names, c=Identifier(column), t=target
-                    ),
-                    (BATCH,),
-                )
-            else:
-                curs.execute(
-                    SQL("SELECT {k}, {c} FROM {t} WHERE ({k}) > ({m}) ORDER BY {k} LIMIT %s FOR UPDATE").format(
-                        k=names, c=Identifier(column), t=target, m=marks
-                    ),
-                    (*after, BATCH),
-                )
-            rows = [tuple(r.values()) for r in curs.fetchall()]
-            if not rows:
-                return changed
-            updates = [(new, *key) for *key, value in rows if (new := transform(bytes(value))) is not None]
-            if updates:
-                where = SQL(" AND ").join(SQL("{} = %s").format(Identifier(k)) for k in keys)
-                curs.executemany(
-                    SQL("UPDATE {t} SET {c} = %s WHERE {w}").format(t=target, c=Identifier(column), w=where),
-                    updates,
-                )
-                changed += len(updates)
-        after = rows[-1][: len(keys)]

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from samples import request  # noqa: E402
 
-from setu_planning.application.app import PlanningApplication  # noqa: E402
+from setu_planning.application import PlanningApplication  # noqa: E402
 from setu_planning.domain.aggregates import PlanningRequest  # noqa: E402
 
 SIZES = (10, 1_000, 10_000)

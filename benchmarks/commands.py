@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from samples import constraints, request, single_planning_line  # noqa: E402
 
-from setu_planning.application.app import PlanningApplication  # noqa: E402
+from setu_planning.application import PlanningApplication  # noqa: E402
 
 REPEATS = 300
 

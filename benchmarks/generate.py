@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from samples import constraints, request  # noqa: E402
 
-from setu_planning.application.app import SNAPSHOT_INTERVAL, PlanningApplication  # noqa: E402
+from setu_planning.application import PlanningApplication  # noqa: E402
 from setu_planning.application.readmodels import ReadModelWrites  # noqa: E402
 from setu_planning.domain.aggregates import PlanningConstraints, PlanningRequest  # noqa: E402
 from setu_planning.domain.messages import MessageKind  # noqa: E402
@@ -46,7 +46,7 @@ def _build(number: int, events: int, constraints_every: int, tag: str, snapshots
     """One resource with ``events`` events: submitted, then its first line replaced events - 1 times.
 
     Appends to ``snapshots`` the snapshots the application would take (every
-    ``SNAPSHOT_INTERVAL`` versions), taken from the resource as it is built
+    ``PlanningApplication.snapshotting_intervals`` versions), taken from the resource as it is built
     instead of re-reading each from the store.
     """
     document = {"value": f"GEN-{tag}-{number}", "schemeAgencyId": "Customer"}
@@ -69,7 +69,7 @@ def _build(number: int, events: int, constraints_every: int, tag: str, snapshots
             resource.replace_line(line_id, changed, by=BY)  # the checked command
         else:
             record(line_id=line_id, line=changed, **BY.event_fields())
-        if resource.version % SNAPSHOT_INTERVAL == 0:
+        if resource.version % PlanningApplication.snapshotting_intervals[type(resource)] == 0:
             snapshots.append(type(resource).Snapshot.take(resource))
     return resource
 

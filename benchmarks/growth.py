@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from as_of import history_of, percentile  # noqa: E402
 from samples import constraints, request  # noqa: E402
 
-from setu_planning.application.app import PlanningApplication  # noqa: E402
+from setu_planning.application import PlanningApplication  # noqa: E402
 
 WORKER = "BENCH-W"
 

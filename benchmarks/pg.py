@@ -44,9 +44,7 @@ class PostgresCluster:
 
     def _run(self, *command: str, timeout: float = 120) -> str:
         prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
-        done = subprocess.run(
-            [*prefix, *command], check=True, capture_output=True, text=True, timeout=timeout
-        )
+        done = subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, timeout=timeout)
         return done.stdout
 
     def start(self) -> None:
@@ -64,14 +62,17 @@ class PostgresCluster:
     def settings(self) -> dict[str, str]:
         """The durability settings the server actually runs with (read back from it)."""
         names = ("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method", "shared_buffers")
-        query = "SELECT name, current_setting(name) FROM pg_settings WHERE name IN (%s) ORDER BY name" % ", ".join(
-            f"'{n}'" for n in names
+        listed = ", ".join(f"'{n}'" for n in names)
+        query = f"SELECT name, current_setting(name) FROM pg_settings WHERE name IN ({listed}) ORDER BY name"
+        out = self._run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-At", "-F", "=", "-c", query
         )
-        out = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-At", "-F", "=", "-c", query)
         return dict(line.split("=", 1) for line in out.split())
 
     def version(self) -> str:
-        out = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-At", "-c", "SHOW server_version")
+        out = self._run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-At", "-c", "SHOW server_version"
+        )
         return out.strip()
 
     def stop(self) -> None:

@@ -146,7 +146,7 @@ def run(mode: str, url: str, connections: int, seconds: float, options: dict[str
 
 
 # ------------------------------------------------------------------ the trivial server
-_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\": \"ok\"}"
+_RESPONSE = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"status": "ok"}'
 
 
 class _Trivial(asyncio.Protocol):

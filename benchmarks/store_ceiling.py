@@ -33,7 +33,10 @@ def stock_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(url.split("://", 1)[1])
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path[1:] if path.startswith("/") else path}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path[1:] if path.startswith("/") else path,
+        }
     if parts.scheme in {"postgres", "postgresql"}:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -102,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{result['saves_per_second']:,.0f} saves/s ({result['threads']} threads, {result['persistence_module']})")
+        print(
+            f"{result['saves_per_second']:,.0f} saves/s ({result['threads']} threads, {result['persistence_module']})"
+        )
     return 0
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
@@ -33,11 +33,13 @@ from .messages import (
     MessageKind,
     check_replacement,
     line_field,
-    line_id as line_id_of,
     to_json,
     validate_line,
     validate_message,
     validate_structure,
+)
+from .messages import (
+    line_id as line_id_of,
 )
 from .provenance import LOCAL, Provenance
 from .replacement import merge_replacement
@@ -63,9 +65,12 @@ def find_line(
 class PlanningResource(Aggregate):
     """What the three SETU planning resources share: a message, its lines, a life."""
 
-    # Set by each subclass. Not annotated: eventsourcing would take an
-    # annotation for a dataclass-style field of the created event.
-    kind = None
+    # Set by each subclass. Annotated for the type checker only: eventsourcing
+    # takes a class annotation for a dataclass-style field of the created event.
+    if TYPE_CHECKING:
+        kind: ClassVar[MessageKind]
+    else:
+        kind = None
     origin = None  # for snapshots taken before resources remembered their origin
 
     @event("Submitted")
@@ -95,7 +100,8 @@ class PlanningResource(Aggregate):
     # ------------------------------------------------------------------- queries
     @property
     def document_id(self) -> dict[str, Any]:
-        return self.message["documentId"]
+        document: dict[str, Any] = self.message["documentId"]
+        return document
 
     def lines(self) -> Iterator[tuple[LineKind, dict[str, Any]]]:
         """Every line of the message, periodic ones first, as (kind, line)."""
@@ -126,24 +132,18 @@ class PlanningResource(Aggregate):
         validate_message(self.kind, merged)
         self._replaced(message=received, **by.event_fields())
 
-    def add_line(
-        self, line_kind: LineKind, data: Mapping[str, Any], *, by: Provenance = LOCAL
-    ) -> dict[str, Any]:
+    def add_line(self, line_kind: LineKind, data: Mapping[str, Any], *, by: Provenance = LOCAL) -> dict[str, Any]:
         """Add one periodic or single line; its lineId must be new to the message."""
         self._check_open()
         line = to_json(validate_line(self.kind, line_kind, data))
         wanted = line_id_of(line)
         if self.has_line(wanted):
-            raise LineAlreadyExists(
-                f"{self.kind} {self.id} already has a line with lineId {wanted!r}"
-            )
+            raise LineAlreadyExists(f"{self.kind} {self.id} already has a line with lineId {wanted!r}")
         validate_message(self.kind, self._with_line_added(line_kind, line))
         self._line_added(line_kind=line_kind.value, line=line, **by.event_fields())
         return line
 
-    def replace_line(
-        self, wanted: str, data: Mapping[str, Any], *, by: Provenance = LOCAL
-    ) -> dict[str, Any]:
+    def replace_line(self, wanted: str, data: Mapping[str, Any], *, by: Provenance = LOCAL) -> dict[str, Any]:
         """Replace one line (PUT semantics, as for the whole message); the lineId stays."""
         self._check_open()
         line_kind, _, _ = self.find_line(wanted)
@@ -191,9 +191,7 @@ class PlanningResource(Aggregate):
         field = line_field(self.kind, line_kind)
         return {**self.message, field: [*self.message.get(field, ()), line]}
 
-    def _with_line_replaced(
-        self, wanted: str, received: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _with_line_replaced(self, wanted: str, received: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The new message, and the line as it becomes (received merged into stored)."""
         line_kind, index, stored = self.find_line(wanted)
         merged = merge_replacement(stored, received)
@@ -215,30 +213,58 @@ class PlanningResource(Aggregate):
     # Every applier takes the provenance fields (Provenance.event_fields); old
     # events stored before party and on_behalf_of existed read back as None.
     @event("Replaced")
-    def _replaced(self, message: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None):
+    def _replaced(
+        self,
+        message: dict[str, Any],
+        actor: str | None,
+        setu_version: str | None,
+        party: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         self.message = merge_replacement(self.message, message)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineAdded")
     def _line_added(
-        self, line_kind: str, line: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None
-    ):
+        self,
+        line_kind: str,
+        line: dict[str, Any],
+        actor: str | None,
+        setu_version: str | None,
+        party: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         self.message = self._with_line_added(LineKind(line_kind), line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineReplaced")
     def _line_replaced(
-        self, line_id: str, line: dict[str, Any], actor, setu_version, party=None, on_behalf_of=None
-    ):
+        self,
+        line_id: str,
+        line: dict[str, Any],
+        actor: str | None,
+        setu_version: str | None,
+        party: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         self.message, _ = self._with_line_replaced(line_id, line)
         self.setu_version = setu_version or self.setu_version
 
     @event("LineRemoved")
-    def _line_removed(self, line_id: str, actor, setu_version, party=None, on_behalf_of=None):
+    def _line_removed(
+        self,
+        line_id: str,
+        actor: str | None,
+        setu_version: str | None,
+        party: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         self.message = self._without_line(line_id)
 
     @event("Cancelled")
-    def _cancelled(self, actor, setu_version, party=None, on_behalf_of=None):
+    def _cancelled(
+        self, actor: str | None, setu_version: str | None, party: str | None = None, on_behalf_of: str | None = None
+    ) -> None:
         self.cancelled = True
 
 
@@ -259,6 +285,15 @@ class PlanningConstraints(PlanningResource):
 
     kind = MessageKind.CONSTRAINTS
 
+
+# The event classes the @event decorators make, named here so that code dispatching on them reads
+# (and type-checks) as plain classes; every resource kind's events are subclasses of these.
+Submitted: type[Aggregate.Event] = PlanningResource.Submitted  # type: ignore[attr-defined]
+Replaced: type[Aggregate.Event] = PlanningResource.Replaced  # type: ignore[attr-defined]
+LineAdded: type[Aggregate.Event] = PlanningResource.LineAdded  # type: ignore[attr-defined]
+LineReplaced: type[Aggregate.Event] = PlanningResource.LineReplaced  # type: ignore[attr-defined]
+LineRemoved: type[Aggregate.Event] = PlanningResource.LineRemoved  # type: ignore[attr-defined]
+Cancelled: type[Aggregate.Event] = PlanningResource.Cancelled  # type: ignore[attr-defined]
 
 RESOURCE_CLASSES: dict[MessageKind, type[PlanningResource]] = {
     cls.kind: cls for cls in (PlanningRequest, PlanningAssignment, PlanningConstraints)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal, Optional, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WrapValidator
 from pydantic_core import PydanticCustomError
@@ -31,7 +31,7 @@ def _not_null(value: Any, handler: Any) -> Any:
     return handler(value)
 
 
-Opt = Annotated[Optional[T], WrapValidator(_not_null)]
+Opt = Annotated[T | None, WrapValidator(_not_null)]
 """An optional element: may be absent, may not be ``null``."""
 
 
@@ -58,7 +58,7 @@ def _integer(value: Any) -> int | float:
     value = _number(value)
     if isinstance(value, float) and not value.is_integer():
         raise PydanticCustomError("schema_type", "Input should be an integer")
-    return value
+    return cast(int | float, value)
 
 
 Number = Annotated[int | float, PlainValidator(_number)]
@@ -79,7 +79,7 @@ def _tz(match: re.Match[str]) -> dt.tzinfo | None:
     if offset is None:
         return None
     if offset in ("Z", "z"):
-        return dt.timezone.utc
+        return dt.UTC
     sign = -1 if offset[0] == "-" else 1
     return dt.timezone(sign * dt.timedelta(hours=int(match["oh"]), minutes=int(match["om"])))
 

@@ -36,6 +36,11 @@ class Violation:
         return f"{where}: {self.reason} [{self.rule}]"
 
 
+def element_path(*parts: object) -> str:
+    """A slash-separated element path from its parts, empty parts left out: ``element_path("breaks", 1)``."""
+    return "/".join(str(p) for p in parts if p != "")
+
+
 class SetuError(Exception):
     """Base of every error this library raises on purpose."""
 

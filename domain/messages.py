@@ -109,7 +109,7 @@ def _errors(error: ValidationError) -> Iterator[dict[str, Any]]:
     try:
         text = error.json(include_url=False, include_input=False)
     except ValueError:  # PydanticSerializationError: not seen, but never worth a 500
-        yield from error.errors(include_url=False, include_input=False)
+        yield from (dict(details) for details in error.errors(include_url=False, include_input=False))
         return
     decode = json.JSONDecoder().raw_decode
     at = _BETWEEN_ERRORS.match(text, 1).end()  # type: ignore[union-attr]
@@ -150,7 +150,7 @@ def _validate(model: type[BaseModel], data: Any) -> BaseModel:
         raise _refusal(error) from None
 
 
-def validate_structure(kind: MessageKind, data: Mapping) -> BaseModel:
+def validate_structure(kind: MessageKind, data: Mapping[str, Any]) -> BaseModel:
     """Check ``data`` against the SETU v2.0 JSON Schema of ``kind``; return the model.
 
     Raises ``MessageInvalid`` listing the structural violations (the first
@@ -173,14 +173,14 @@ def check_business_rules(kind: MessageKind, message: BaseModel) -> None:
         raise BusinessRuleViolated(found)
 
 
-def validate_message(kind: MessageKind, data: Mapping) -> BaseModel:
+def validate_message(kind: MessageKind, data: Mapping[str, Any]) -> BaseModel:
     """Structure first (``MessageInvalid``), then business rules (``BusinessRuleViolated``)."""
     message = validate_structure(kind, data)
     check_business_rules(kind, message)
     return message
 
 
-def validate_line(kind: MessageKind, line_kind: LineKind, data: Mapping) -> BaseModel:
+def validate_line(kind: MessageKind, line_kind: LineKind, data: Mapping[str, Any]) -> BaseModel:
     """Validate one line alone: its structure, then the rules that concern one line.
 
     Element paths are relative to the line (``breaks/0``).
@@ -192,12 +192,12 @@ def validate_line(kind: MessageKind, line_kind: LineKind, data: Mapping) -> Base
     return line
 
 
-def to_json(message_or_line: BaseModel) -> dict:
+def to_json(message_or_line: BaseModel) -> dict[str, Any]:
     """The SETU JSON of a message or line: JSON names, absent elements left out."""
     return message_or_line.model_dump(mode="json", exclude_none=True)
 
 
-def check_replacement(kind: MessageKind, stored: Mapping, replacement: Mapping) -> None:
+def check_replacement(kind: MessageKind, stored: Mapping[str, Any], replacement: Mapping[str, Any]) -> None:
     """BR-295: a replacement (PUT) keeps positionId, positionTask/id and positionLocation.
 
     Both arguments are SETU JSON. Constraints have no such elements: nothing to check.
@@ -209,8 +209,26 @@ def check_replacement(kind: MessageKind, stored: Mapping, replacement: Mapping) 
         raise BusinessRuleViolated(found)
 
 
-def line_id(line: Mapping | BaseModel) -> str:
+def line_id(line: Mapping[str, Any] | BaseModel) -> str:
     """The ``lineId/value`` of a line (SETU JSON dict or line model)."""
     if isinstance(line, BaseModel):
-        return line.lineId.value  # type: ignore[attr-defined]
-    return line["lineId"]["value"]
+        return str(line.lineId.value)  # type: ignore[attr-defined]
+    return str(line["lineId"]["value"])
+
+
+def issuing_party(message: Mapping[str, Any]) -> str:
+    """Who issued a message: the party its ``documentId/schemeAgencyId`` names.
+
+    A documentId is only unique within its issuer, so idempotent submission is
+    keyed on (issuer, documentId). The party is identified by its first id,
+    else its legalId, else its taxId.
+    """
+    agency = message["documentId"]["schemeAgencyId"]
+    party = message.get(agency.lower(), {})
+    identity = (
+        (party.get("id") or [{}])[0].get("value")
+        or party.get("legalId", {}).get("value")
+        or party.get("taxId", {}).get("value")
+        or ""
+    )
+    return f"{agency}:{identity}"

@@ -15,12 +15,15 @@ Each step is an event, so the outbox is also the audit of what was sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+from .aggregates import Cancelled, LineAdded, LineRemoved, LineReplaced, PlanningResource, Replaced, Submitted
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://setu-planning.invalid/outbox")
 
@@ -152,19 +155,21 @@ class Outbox(Aggregate):
     def _queued(
         self, seq: int, change: str, version: int, actor: str | None, line_kind: str | None, line_id: str | None
     ) -> None:
-        self.entries.append({
-            "seq": seq,
-            "change": change,
-            "version": version,
-            "actor": actor,
-            "line_kind": line_kind,
-            "line_id": line_id,
-            "status": Status.PENDING.value,
-            "attempts": 0,
-            "last_error": None,
-            "due_at": None,
-            "updated_at": None,
-        })
+        self.entries.append(
+            {
+                "seq": seq,
+                "change": change,
+                "version": version,
+                "actor": actor,
+                "line_kind": line_kind,
+                "line_id": line_id,
+                "status": Status.PENDING.value,
+                "attempts": 0,
+                "last_error": None,
+                "due_at": None,
+                "updated_at": None,
+            }
+        )
         self.next_seq = seq + 1
         self.created_remotely = True
 
@@ -203,3 +208,24 @@ class Outbox(Aggregate):
         if at is not None:
             entry["updated_at"] = at
         self.last_finished = entry
+
+
+_ChangeOf = Callable[[Any], tuple[Change, str | None, str | None]]
+
+OUTBOUND_CHANGES: dict[type, _ChangeOf] = {  # by the event classes the aggregate's @event makes
+    Submitted: lambda e: (Change.CREATE, None, None),
+    Replaced: lambda e: (Change.REPLACE, None, None),
+    LineAdded: lambda e: (Change.ADD_LINE, e.line_kind, e.line["lineId"]["value"]),
+    LineReplaced: lambda e: (Change.REPLACE_LINE, None, e.line_id),
+    LineRemoved: lambda e: (Change.REMOVE_LINE, None, e.line_id),
+    Cancelled: lambda e: (Change.CANCEL, None, None),
+}
+"""The outbound change (and line kind and id) each event class of a resource leads to."""
+
+
+def outbound_change(event: PlanningResource.Event) -> tuple[Change, str | None, str | None]:
+    """The change to tell the counterparties of, by the class of the resource's event."""
+    for event_class, change_of in OUTBOUND_CHANGES.items():
+        if isinstance(event, event_class):
+            return change_of(event)
+    raise ValueError(f"no outbound change for {type(event).__name__}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import SetuError
 
+
 class NotPermitted(SetuError):
     """The acting party may not do this: the message would not name it (HTTP 403)."""
 

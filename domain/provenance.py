@@ -23,9 +23,7 @@ class Provenance:
     on_behalf_of: str | None = None
 
     @classmethod
-    def of_party(
-        cls, party: str, *, setu_version: str | None = None, on_behalf_of: str | None = None
-    ) -> Provenance:
+    def of_party(cls, party: str, *, setu_version: str | None = None, on_behalf_of: str | None = None) -> Provenance:
         """A change received from an authenticated counterparty: it is the actor."""
         return cls(actor=party, setu_version=setu_version, party=party, on_behalf_of=on_behalf_of)
 

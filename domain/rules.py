@@ -6,49 +6,45 @@ before refusing. Rules work on models that already passed structural
 validation; element paths are slash-separated SETU JSON paths, relative to what
 the rule was given plus ``path`` when a prefix is passed.
 
+The rules on times and dates (SETU-END-AFTER-START) are in :mod:`.time_rules`,
+the one on characters (SETU-XML-CHARACTERS) in :mod:`.text_rules`; both are
+importable from here.
+
 Rule 292 (``actionCode`` should be ignored over REST) is a *warning* in the
 Schematron: it is not enforced; a received ``actionCode`` is kept as sent.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
 from .common import (
-    NOT_XML_CHARACTER,
     PeriodicBreak,
     PeriodicPlanningLineBase,
-    PositionPeriod,
     SingleBreak,
     SinglePlanningLineBase,
-    instant,
-    parse_date,
-    parse_datetime,
-    parse_time,
-    seconds_of_day,
 )
-from .errors import Violation
+from .errors import Violation, element_path
 from .planning_assignment import PlanningAssignmentMessage
-from .planning_constraints import PeriodicAvailabilityLine, PlanningConstraintsMessage, SingleAvailabilityLine
+from .planning_constraints import PlanningConstraintsMessage, SingleAvailabilityLine
 from .planning_request import PlanningRequestMessage
+from .text_rules import XML_CHARACTERS as XML_CHARACTERS
+from .text_rules import text_holds_only_xml_characters
+from .time_rules import END_AFTER_START as END_AFTER_START
+from .time_rules import datetime_ends_after_start as datetime_ends_after_start
+from .time_rules import line_ends_after_start, position_period_ends_after_start
+from .time_rules import time_span_is_empty as time_span_is_empty
 
 LINE_ID_UNIQUE = "SETU-LINE-ID-UNIQUE"
 LINE_ID_ADDRESSABLE = "SETU-LINE-ID-ADDRESSABLE"
-END_AFTER_START = "SETU-END-AFTER-START"
-XML_CHARACTERS = "SETU-XML-CHARACTERS"
 
 LINE_FIELDS = ("periodicPlanningLine", "singlePlanningLine", "periodicAvailabilityLine", "singleAvailabilityLine")
 
 PlanningMessage = PlanningRequestMessage | PlanningAssignmentMessage
-
-
-def _at(*parts: object) -> str:
-    return "/".join(str(p) for p in parts if p != "")
 
 
 def _lines(message: BaseModel) -> list[tuple[str, BaseModel]]:
@@ -56,7 +52,7 @@ def _lines(message: BaseModel) -> list[tuple[str, BaseModel]]:
     found: list[tuple[str, BaseModel]] = []
     for field in LINE_FIELDS:
         for index, line in enumerate(getattr(message, field, None) or []):
-            found.append((_at(field, index), line))
+            found.append((element_path(field, index), line))
     return found
 
 
@@ -133,9 +129,7 @@ def br_294_position_is_identified(message: PlanningMessage) -> list[Violation]:
     profile = message.positionProfile
     if profile.positionId is not None or (profile.positionTask is not None and profile.positionTask.id is not None):
         return []
-    return [
-        Violation("positionProfile", "BR-294", "at least positionId or positionTask/id must be filled")
-    ]
+    return [Violation("positionProfile", "BR-294", "at least positionId or positionTask/id must be filled")]
 
 
 _FIXED_IN_REPLACEMENT = (
@@ -153,7 +147,7 @@ def _dig(data: Any, keys: Iterable[str]) -> Any:
     return data
 
 
-def br_295_replacement_keeps_position(stored: Mapping, replacement: Mapping) -> list[Violation]:
+def br_295_replacement_keeps_position(stored: Mapping[str, Any], replacement: Mapping[str, Any]) -> list[Violation]:
     """BR-295: a PUT may not change positionId, positionTask/id or positionLocation.
 
     Changing them makes another request or assignment, which is a POST. An
@@ -186,80 +180,16 @@ def line_ids_are_unique(message: BaseModel) -> list[Violation]:
         value = line.lineId.value  # type: ignore[attr-defined]
         if value in seen:
             found.append(
-                Violation(_at(path, "lineId"), LINE_ID_UNIQUE, f"lineId {value!r} is already used by {seen[value]}")
+                Violation(
+                    element_path(path, "lineId"), LINE_ID_UNIQUE, f"lineId {value!r} is already used by {seen[value]}"
+                )
             )
         else:
             seen[value] = path
     return found
 
 
-def position_period_ends_after_start(message: BaseModel) -> list[Violation]:
-    """SETU-END-AFTER-START: positionPeriod end is on or after its start (a one-day period is fine)."""
-    profile = getattr(message, "positionProfile", None)
-    period: PositionPeriod | None = getattr(profile, "positionPeriod", None)
-    if period is None or period.end is None:
-        return []
-    if parse_date(period.end) < parse_date(period.start):
-        return [Violation("positionProfile/positionPeriod/end", END_AFTER_START, "end date lies before start date")]
-    return []
-
-
 # --- rules on one line -------------------------------------------------------
-
-
-def _texts(value: Any, path: str, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """(path, text) for every string in a model, its sub-models and lists (elements in ``skip`` left out)."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            if name not in skip:
-                yield from _texts(getattr(value, name), _at(path, name))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _texts(item, _at(path, index))
-
-
-def _holds_non_xml_text(value: Any, skip: tuple[str, ...] = ()) -> bool:
-    """Whether any text holds such a character: the common case, answered without building paths."""
-    stack = [getattr(value, name) for name in type(value).model_fields if name not in skip]
-    while stack:
-        item = stack.pop()
-        if type(item) is str:
-            if NOT_XML_CHARACTER.search(item):
-                return True
-        elif isinstance(item, BaseModel):
-            stack.extend(item.__dict__.values())
-        elif type(item) is list:
-            stack.extend(item)
-    return False
-
-
-def text_holds_only_xml_characters(
-    message_or_line: BaseModel, path: str = "", skip: tuple[str, ...] = ()
-) -> list[Violation]:
-    """SETU-XML-CHARACTERS: no text holds a character XML 1.0 cannot carry.
-
-    A message is served in JSON or XML as the reader asks, so what cannot be
-    written as XML (control characters such as U+0001, lone surrogates) may
-    not be stored. One search per text keeps the cost linear.
-    """
-    if not _holds_non_xml_text(message_or_line, skip):
-        return []
-    found = []
-    for where, text in _texts(message_or_line, path, skip):
-        bad = NOT_XML_CHARACTER.search(text)
-        if bad:
-            found.append(
-                Violation(
-                    where,
-                    XML_CHARACTERS,
-                    f"text holds U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry "
-                    "(control characters other than tab, line feed and carriage return, lone surrogates, "
-                    "U+FFFE, U+FFFF); every message must be readable in JSON and XML",
-                )
-            )
-    return found
 
 
 # --- rules on one line -------------------------------------------------------
@@ -296,13 +226,11 @@ def line_id_is_addressable(line: BaseModel, path: str = "") -> list[Violation]:
         return []
     return [
         Violation(
-            _at(path, "lineId", "value"),
+            element_path(path, "lineId", "value"),
             LINE_ID_ADDRESSABLE,
             f"lineId value {reason}; a line is addressed as …/lines/{{lineId}}, so it could never be reached",
         )
     ]
-
-
 
 
 def br_283_exception_availability_line_references_periodic_line(
@@ -312,7 +240,7 @@ def br_283_exception_availability_line_references_periodic_line(
     if line.singleAvailabilityType == "Exception" and line.periodicAvailabilityLineReference is None:
         return [
             Violation(
-                _at(path, "periodicAvailabilityLineReference"),
+                element_path(path, "periodicAvailabilityLineReference"),
                 "BR-283",
                 "singleAvailabilityType is Exception, so a periodicAvailabilityLineReference must be provided",
             )
@@ -327,7 +255,7 @@ def br_284_occasional_availability_line_has_no_reference(
     if line.singleAvailabilityType == "Occasional" and line.periodicAvailabilityLineReference is not None:
         return [
             Violation(
-                _at(path, "periodicAvailabilityLineReference"),
+                element_path(path, "periodicAvailabilityLineReference"),
                 "BR-284",
                 "singleAvailabilityType is Occasional, so periodicAvailabilityLineReference must not be used",
             )
@@ -342,7 +270,7 @@ def br_287_exception_planning_line_references_periodic_line(
     if line.singlePlanningType == "Exception" and line.periodicPlanningLineReference is None:
         return [
             Violation(
-                _at(path, "periodicPlanningLineReference"),
+                element_path(path, "periodicPlanningLineReference"),
                 "BR-287",
                 "singlePlanningType is Exception, so a periodicPlanningLineReference must be provided",
             )
@@ -355,7 +283,7 @@ def br_288_occasional_planning_line_has_no_reference(line: SinglePlanningLineBas
     if line.singlePlanningType == "Occasional" and line.periodicPlanningLineReference is not None:
         return [
             Violation(
-                _at(path, "periodicPlanningLineReference"),
+                element_path(path, "periodicPlanningLineReference"),
                 "BR-288",
                 "singlePlanningType is Occasional, so periodicPlanningLineReference must not be used",
             )
@@ -382,7 +310,7 @@ def br_286_periodic_break_has_times_or_trigger(line: PeriodicPlanningLineBase, p
     """BR-286: a break in a periodic line has startTime and endTime, or a breakTrigger, not both."""
     found = []
     for index, brk in enumerate(line.breaks or []):
-        found += _break_kind("BR-286", "startTime", "endTime", brk, _at(path, "breaks", index))
+        found += _break_kind("BR-286", "startTime", "endTime", brk, element_path(path, "breaks", index))
     return found
 
 
@@ -390,82 +318,7 @@ def br_289_single_break_has_date_times_or_trigger(line: SinglePlanningLineBase, 
     """BR-289: a break in a single line has startDateTime and endDateTime, or a breakTrigger, not both."""
     found = []
     for index, brk in enumerate(line.breaks or []):
-        found += _break_kind("BR-289", "startDateTime", "endDateTime", brk, _at(path, "breaks", index))
-    return found
-
-
-def _same_zone(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    # A value without offset is read in the other value's offset (same local clock).
-    if (start.tzinfo is None) != (end.tzinfo is None):
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=end.tzinfo)
-        else:
-            end = end.replace(tzinfo=start.tzinfo)
-    return start, end
-
-
-def datetime_ends_after_start(start: str, end: str) -> bool:
-    """True when date-time ``end`` lies strictly after ``start`` (offsets honoured).
-
-    Compared as ``instant``s, which cannot overflow at year 1 or 9999 with offsets up to ±23:59.
-    """
-    first, last = _same_zone(parse_datetime(start), parse_datetime(end))
-    return instant(last) > instant(first)
-
-
-def time_span_is_empty(start: str, end: str) -> bool:
-    """True when clock times ``start`` and ``end`` are the same moment of the day.
-
-    ``end`` before ``start`` is a span crossing midnight (a night shift,
-    22:00-06:00) and is fine; only an empty span is wrong.
-    """
-    first, last = parse_time(start), parse_time(end)
-    if (first.tzinfo is None) != (last.tzinfo is None):
-        zone = first.tzinfo or last.tzinfo
-        first, last = first.replace(tzinfo=zone), last.replace(tzinfo=zone)
-    return seconds_of_day(first) == seconds_of_day(last) and first.microsecond == last.microsecond
-
-
-def _times(owner: Any, path: str, what: str) -> list[Violation]:
-    if owner.startTime is None or owner.endTime is None:
-        return []
-    if time_span_is_empty(owner.startTime, owner.endTime):
-        return [
-            Violation(
-                _at(path, "endTime"),
-                END_AFTER_START,
-                f"{what} endTime equals startTime; an end before the start crosses midnight, an equal one is empty",
-            )
-        ]
-    return []
-
-
-def _date_times(owner: Any, path: str, what: str) -> list[Violation]:
-    start, end = getattr(owner, "startDateTime", None), getattr(owner, "endDateTime", None)
-    if start is None or end is None:
-        return []
-    if not datetime_ends_after_start(start, end):
-        return [Violation(_at(path, "endDateTime"), END_AFTER_START, f"{what} endDateTime is not after startDateTime")]
-    return []
-
-
-def line_ends_after_start(line: BaseModel, path: str = "") -> list[Violation]:
-    """SETU-END-AFTER-START for one line: the line, its breaks and its related workers.
-
-    Periodic lines and their timed breaks may cross midnight (end < start) but
-    may not be empty (end == start); date-times must strictly increase.
-    """
-    found: list[Violation] = []
-    if isinstance(line, (PeriodicPlanningLineBase, PeriodicAvailabilityLine)):
-        found += _times(line, path, "the line's")
-        for index, brk in enumerate(getattr(line, "breaks", None) or []):
-            found += _times(brk, _at(path, "breaks", index), "the break's")
-        for index, worker in enumerate(getattr(line, "relatedWorker", None) or []):
-            found += _date_times(worker, _at(path, "relatedWorker", index), "the related worker's")
-    else:
-        found += _date_times(line, path, "the line's")
-        for index, brk in enumerate(getattr(line, "breaks", None) or []):
-            found += _date_times(brk, _at(path, "breaks", index), "the break's")
+        found += _break_kind("BR-289", "startDateTime", "endDateTime", brk, element_path(path, "breaks", index))
     return found
 
 

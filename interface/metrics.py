@@ -30,9 +30,7 @@ class _Metrics:
     def __init__(self) -> None:
         from prometheus_client import Counter, Histogram
 
-        self.requests = Counter(
-            "setu_planning_http_requests", "HTTP requests answered", ["method", "route", "status"]
-        )
+        self.requests = Counter("setu_planning_http_requests", "HTTP requests answered", ["method", "route", "status"])
         self.duration = Histogram(
             "setu_planning_http_request_duration_seconds",
             "Time to answer an HTTP request",

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from postgres_cluster import PostgresCluster
 from support import TestPlanningApplication, example_path, spec_location
 
@@ -21,10 +20,7 @@ def spec_dir() -> Path:
     """The folder with the official SETU Planning material (README, v1.0, v2.0, openapi)."""
     path = spec_location()
     if not (path / "v2.0").is_dir():
-        reason = (
-            f"official SETU material not found at {path}: "
-            "put it at ../shared/setu-spec or set SETU_SPEC_DIR"
-        )
+        reason = f"official SETU material not found at {path}: put it at ../shared/setu-spec or set SETU_SPEC_DIR"
         if os.environ.get("SETU_SPEC_REQUIRED") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -55,9 +51,7 @@ def postgres_cluster():
     cluster.stop()
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path) -> str:
     """The URL of each store: in memory, a SQLite file, a fresh PostgreSQL database."""
     if request.param == "memory":

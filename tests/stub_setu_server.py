@@ -201,7 +201,9 @@ class StubSetuServer:
         content_type: str | None = None,
     ) -> None:
         """Answer the next ``times`` requests with ``status`` (a SETU error object unless ``body``)."""
-        self._script(_Script("answer", times, status=status, headers=dict(headers or {}), body=body, content_type=content_type))
+        self._script(
+            _Script("answer", times, status=status, headers=dict(headers or {}), body=body, content_type=content_type)
+        )
 
     def fail_matching(
         self,
@@ -220,8 +222,14 @@ class StubSetuServer:
         """
         self._script(
             _Script(
-                "answer", times, method, path_prefix,
-                status=status, headers=dict(headers or {}), body=body, content_type=content_type,
+                "answer",
+                times,
+                method,
+                path_prefix,
+                status=status,
+                headers=dict(headers or {}),
+                body=body,
+                content_type=content_type,
             )
         )
 
@@ -235,7 +243,9 @@ class StubSetuServer:
         times: int = 1,
     ) -> None:
         """Answer the next request with exactly this status and body (e.g. a 200 with garbage)."""
-        self._script(_Script("answer", times, status=status, headers=dict(headers or {}), body=body, content_type=content_type))
+        self._script(
+            _Script("answer", times, status=status, headers=dict(headers or {}), body=body, content_type=content_type)
+        )
 
     def delay_next(
         self, seconds: float, times: int = 1, *, method: str | None = None, path_prefix: str | None = None
@@ -515,9 +525,7 @@ class StubSetuServer:
             line = resource.message[line_field(COLLECTIONS[name].kind, line_kind)][index]
             return self._line_answer(request, name, line_kind, line, 200)
 
-    def _replace_line(
-        self, request: RecordedRequest, name: str, resource_id: str, _lines: str, line_id: str
-    ) -> Reply:
+    def _replace_line(self, request: RecordedRequest, name: str, resource_id: str, _lines: str, line_id: str) -> Reply:
         with self._lock:
             line_kind, _ = self._find_line(self._resource(name, resource_id), line_id)
         line = self._decode_line(request, name, line_kind)
@@ -529,9 +537,7 @@ class StubSetuServer:
             resource.revision += 1
             return self._line_answer(request, name, line_kind, line, 200)
 
-    def _remove_line(
-        self, request: RecordedRequest, name: str, resource_id: str, _lines: str, line_id: str
-    ) -> Reply:
+    def _remove_line(self, request: RecordedRequest, name: str, resource_id: str, _lines: str, line_id: str) -> Reply:
         with self._lock:
             resource = self._resource(name, resource_id)
             self._check_if_match(request, resource)
@@ -551,7 +557,8 @@ class StubSetuServer:
             raise _Answer(400, "MISSING_PARAMETER", "query parameter hrId is required")
         with self._lock:
             found = [
-                r.message for r in self._resources.values()
+                r.message
+                for r in self._resources.values()
                 if r.collection == "constraints"
                 and any(w.get("value") == hr_ids[0] for w in r.message.get("worker", {}).get("workerId", []))
             ]
@@ -561,7 +568,8 @@ class StubSetuServer:
         with self._lock:
             document = self._resource(name, resource_id).message["documentId"]["value"]
             found = [
-                r.message for r in self._resources.values()
+                r.message
+                for r in self._resources.values()
                 if r.collection == "assignments"
                 and r.message.get("planningRequestReference", {}).get("documentId", {}).get("value") == document
             ]

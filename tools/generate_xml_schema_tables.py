@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate ``interface/xml_tables.py`` from the official SETU Planning XSDs.
+"""Generate ``interface/codecs/xml_tables.py`` from the official SETU Planning XSDs.
 
 Why: the XML codec needs each element's sequence order, cardinality and simple
 type, but the official XSDs are not ours to ship. This script reads them (from
@@ -29,7 +29,7 @@ import yaml
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "interface" / "xml_tables.py"
+OUTPUT = ROOT / "interface" / "codecs" / "xml_tables.py"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 MESSAGES = ("PlanningRequest", "PlanningAssignment", "PlanningConstraints")
 VERSIONS = ("1.0", "2.0")

@@ -185,72 +185,174 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
     op = _operation
     paths: dict[str, Any] = {}
     collection: dict[str, Any] = {
-        "post": op(base, "post", f"{segment}_submit", tag, auth,
-                   parameters=[_ref("parameters", "setuVersionId"), _ref("parameters", "actor")],
-                   requestBody=_body(one),
-                   responses={"201": _answer("Created: the stored message", one, "Location", "ETag", "setuVersionId"),
-                              **_errors(409, 413, 415, authenticated=auth)}),
+        "post": op(
+            base,
+            "post",
+            f"{segment}_submit",
+            tag,
+            auth,
+            parameters=[_ref("parameters", "setuVersionId"), _ref("parameters", "actor")],
+            requestBody=_body(one),
+            responses={
+                "201": _answer("Created: the stored message", one, "Location", "ETag", "setuVersionId"),
+                **_errors(409, 413, 415, authenticated=auth),
+            },
+        ),
     }
     if segment == "constraints":
-        collection["get"] = op(base, "get", "constraints_of_worker", tag, auth,
-                               parameters=[{"name": "hrId", "in": "query", "required": True,
-                                            "schema": {"type": "string"},
-                                            "description": "The worker's id (worker/workerId)."}, *read],
-                               responses={"200": _answer("The worker's constraints", many, "setuVersionId"),
-                                          **_errors(authenticated=auth)})
+        collection["get"] = op(
+            base,
+            "get",
+            "constraints_of_worker",
+            tag,
+            auth,
+            parameters=[
+                {
+                    "name": "hrId",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The worker's id (worker/workerId).",
+                },
+                *read,
+            ],
+            responses={
+                "200": _answer("The worker's constraints", many, "setuVersionId"),
+                **_errors(authenticated=auth),
+            },
+        )
     paths[base] = collection
     by_id = f"{base}/{{id}}"
     current = _answer("The resource (now, or as of asOf / at version)", one, "ETag", "setuVersionId")
     if segment == "constraints":
-        current = _answer("The resource; for a segment that is not a UUID, the constraints of that worker "
-                          "(GET /planning/constraints/{hrID}, as the scenarios write it)",
-                          {"anyOf": [one, many]}, "ETag", "setuVersionId")
+        current = _answer(
+            "The resource; for a segment that is not a UUID, the constraints of that worker "
+            "(GET /planning/constraints/{hrID}, as the scenarios write it)",
+            {"anyOf": [one, many]},
+            "ETag",
+            "setuVersionId",
+        )
     paths[by_id] = {
         "parameters": [idp],
-        "get": op(by_id, "get", f"{segment}_get", tag, auth, parameters=[*read, *past],
-                  responses={"200": current, **_errors(404, authenticated=auth)}),
-        "put": op(by_id, "put", f"{segment}_replace", tag, auth, parameters=write, requestBody=_body(one),
-                  responses={"200": _answer("The stored message", one, "ETag", "setuVersionId"),
-                             **_errors(404, 409, 412, 413, 415, authenticated=auth)}),
-        "delete": op(by_id, "delete", f"{segment}_cancel", tag, auth,
-                     parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
-                     responses={"204": {"description": "Cancelled", "headers": {"ETag": _ref("headers", "ETag")}},
-                                **_errors(404, 412, authenticated=auth)}),
+        "get": op(
+            by_id,
+            "get",
+            f"{segment}_get",
+            tag,
+            auth,
+            parameters=[*read, *past],
+            responses={"200": current, **_errors(404, authenticated=auth)},
+        ),
+        "put": op(
+            by_id,
+            "put",
+            f"{segment}_replace",
+            tag,
+            auth,
+            parameters=write,
+            requestBody=_body(one),
+            responses={
+                "200": _answer("The stored message", one, "ETag", "setuVersionId"),
+                **_errors(404, 409, 412, 413, 415, authenticated=auth),
+            },
+        ),
+        "delete": op(
+            by_id,
+            "delete",
+            f"{segment}_cancel",
+            tag,
+            auth,
+            parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
+            responses={
+                "204": {"description": "Cancelled", "headers": {"ETag": _ref("headers", "ETag")}},
+                **_errors(404, 412, authenticated=auth),
+            },
+        ),
     }
     for line_field, suffix in zip(line_fields, ("periodic-lines", "single-lines"), strict=True):
         path = f"{base}/{{id}}/{suffix}"
         paths[path] = {
             "parameters": [idp],
-            "post": op(path, "post", f"{segment}_add_{suffix.replace('-', '_')[:-1]}", tag, auth,
-                       parameters=write, requestBody=_body(line_body(message, line_field)),
-                       responses={"201": _answer("Created: the stored line", line_body(message, line_field)["anyOf"][1],
-                                                 "Location", "ETag", "setuVersionId"),
-                                  **_errors(404, 409, 412, 413, 415, authenticated=auth)}),
+            "post": op(
+                path,
+                "post",
+                f"{segment}_add_{suffix.replace('-', '_')[:-1]}",
+                tag,
+                auth,
+                parameters=write,
+                requestBody=_body(line_body(message, line_field)),
+                responses={
+                    "201": _answer(
+                        "Created: the stored line",
+                        line_body(message, line_field)["anyOf"][1],
+                        "Location",
+                        "ETag",
+                        "setuVersionId",
+                    ),
+                    **_errors(404, 409, 412, 413, 415, authenticated=auth),
+                },
+            ),
         }
     line_path = f"{base}/{{id}}/lines/{{lineId}}"
     any_line = {"anyOf": [line_body(message, f)["anyOf"][0] for f in line_fields] + line_answer["anyOf"]}
     paths[line_path] = {
         "parameters": [idp, linep],
-        "get": op(line_path, "get", f"{segment}_get_line", tag, auth, parameters=[*read, *past],
-                  responses={"200": _answer("The line", line_answer, "ETag", "setuVersionId"),
-                             **_errors(404, authenticated=auth)}),
-        "put": op(line_path, "put", f"{segment}_replace_line", tag, auth, parameters=write,
-                  requestBody=_body(any_line),
-                  responses={"200": _answer("The stored line", line_answer, "ETag", "setuVersionId"),
-                             **_errors(404, 409, 412, 413, 415, authenticated=auth)}),
-        "delete": op(line_path, "delete", f"{segment}_remove_line", tag, auth,
-                     parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
-                     responses={"200": _answer("The removed line", line_answer, "ETag", "setuVersionId"),
-                                **_errors(404, 412, authenticated=auth)}),
+        "get": op(
+            line_path,
+            "get",
+            f"{segment}_get_line",
+            tag,
+            auth,
+            parameters=[*read, *past],
+            responses={
+                "200": _answer("The line", line_answer, "ETag", "setuVersionId"),
+                **_errors(404, authenticated=auth),
+            },
+        ),
+        "put": op(
+            line_path,
+            "put",
+            f"{segment}_replace_line",
+            tag,
+            auth,
+            parameters=write,
+            requestBody=_body(any_line),
+            responses={
+                "200": _answer("The stored line", line_answer, "ETag", "setuVersionId"),
+                **_errors(404, 409, 412, 413, 415, authenticated=auth),
+            },
+        ),
+        "delete": op(
+            line_path,
+            "delete",
+            f"{segment}_remove_line",
+            tag,
+            auth,
+            parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
+            responses={
+                "200": _answer("The removed line", line_answer, "ETag", "setuVersionId"),
+                **_errors(404, 412, authenticated=auth),
+            },
+        ),
     }
     if segment == "requests":
         path = f"{base}/{{id}}/assignments"
         paths[path] = {
             "parameters": [idp],
-            "get": op(path, "get", "requests_assignments", tag, auth, parameters=read,
-                      responses={"200": _answer("The assignments for the request",
-                                                message_list_ref("PlanningAssignment"), "setuVersionId"),
-                                 **_errors(404, authenticated=auth)}),
+            "get": op(
+                path,
+                "get",
+                "requests_assignments",
+                tag,
+                auth,
+                parameters=read,
+                responses={
+                    "200": _answer(
+                        "The assignments for the request", message_list_ref("PlanningAssignment"), "setuVersionId"
+                    ),
+                    **_errors(404, authenticated=auth),
+                },
+            ),
         }
     for name, schema, summary in (
         ("history", "History", f"The audit trail of a {message}: every change, who, when, what"),
@@ -259,9 +361,18 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
         path = f"{base}/{{id}}/{name}"
         paths[path] = {
             "parameters": [idp],
-            "get": op(path, "get", f"{segment}_{name}", tag, auth, summary=summary,
-                      responses={"200": {"description": summary, "content": {JSON: {"schema": _ref("schemas", schema)}}},
-                                 **_errors(404, authenticated=auth)}),
+            "get": op(
+                path,
+                "get",
+                f"{segment}_{name}",
+                tag,
+                auth,
+                summary=summary,
+                responses={
+                    "200": {"description": summary, "content": {JSON: {"schema": _ref("schemas", schema)}}},
+                    **_errors(404, authenticated=auth),
+                },
+            ),
         }
     return paths
 
@@ -278,7 +389,8 @@ def _metrics_path(authenticated: bool) -> dict[str, Any]:
         operation["description"] = "Only with the bearer token of SETU_PLANNING_METRICS_TOKEN, never a party's."
         operation["security"] = [{"bearer": []}]
         operation["responses"]["401"] = {
-            "description": "Not the metrics token", "content": {JSON: {"schema": _ref("schemas", "Error")}}
+            "description": "Not the metrics token",
+            "content": {JSON: {"schema": _ref("schemas", "Error")}},
         }
     else:
         operation["security"] = []
@@ -290,8 +402,15 @@ def _service_paths() -> dict[str, Any]:
         responses: dict[str, Any] = {"200": {"description": summary, "content": media}}
         for code in extra:
             responses[code] = {"description": "No such asset", "content": {JSON: {"schema": _ref("schemas", "Error")}}}
-        return {"get": {"operationId": operation_id, "tags": [SERVICE_TAG], "summary": summary,
-                        "security": [], "responses": responses}}
+        return {
+            "get": {
+                "operationId": operation_id,
+                "tags": [SERVICE_TAG],
+                "summary": summary,
+                "security": [],
+                "responses": responses,
+            }
+        }
 
     text = {"text/html": {"schema": {"type": "string"}}}
     return {

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import xml_tables
-from ..versions import LINE_FIELDS, MESSAGES
+from ..codecs import xml_tables
+from ..codecs.versions import LINE_FIELDS, MESSAGES
 
 VERSIONS = ("1.0", "2.0")
 

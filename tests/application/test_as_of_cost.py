@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from samples import request
+
 from setu_planning.domain.aggregates import PlanningRequest
 
 EVENTS = 10_000

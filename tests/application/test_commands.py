@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from samples import assignment, constraints, request, single_availability_line, single_planning_line
+
 from setu_planning.domain.errors import (
     BusinessRuleViolated,
     DocumentConflict,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from samples import assignment, constraints, request
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.encryption import create_key
 from setu_planning.domain.errors import ResourceNotFound
@@ -107,7 +107,9 @@ def test_key_rotation_keeps_everything_readable_and_rekey_retires_the_old_key(tm
 
     done = subprocess.run(
         [sys.executable, "-m", "setu_planning.interface.cli", "rekey", "--db", url],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**__import__("os").environ, **rotating},
     )
     assert done.returncode == 0, done.stderr
@@ -130,7 +132,10 @@ def test_rekey_encrypts_a_store_written_in_clear(tmp_path):
     key = {"SETU_PLANNING_CIPHER_KEY": create_key()}
     done = subprocess.run(
         [sys.executable, "-m", "setu_planning.interface.cli", "rekey", "--db", url],
-        capture_output=True, text=True, timeout=60, env={**__import__("os").environ, **key},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, **key},
     )
     assert done.returncode == 0, done.stderr
     app = PlanningApplication(url, env=key)

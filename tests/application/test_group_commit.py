@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-
 from samples import request, single_planning_line
+from support import TestPlanningApplication
+
 from setu_planning.domain.aggregates import PlanningRequest
 from setu_planning.domain.messages import LineKind
-from support import TestPlanningApplication
 
 WRITERS = 16
 SAVES_PER_WRITER = 25

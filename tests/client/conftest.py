@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from stub_setu_server import StubSetuServer, stub_server  # noqa: F401  (the fixture)
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from stub_setu_server import StubSetuServer, stub_server  # noqa: F401  (the fixture)
 from setu_planning.application import PlanningApplication
 from setu_planning.interface import versions
 from setu_planning.interface.client import SetuClient

@@ -7,17 +7,16 @@ do; other 4xx are refusals.
 
 from __future__ import annotations
 
-import uuid
-
 import email.utils
 import socket
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
-from stub_setu_server import StubSetuServer
 from samples import assignment, constraints, request, single_planning_line
+from stub_setu_server import StubSetuServer
+
 from setu_planning.interface.client import (
     BadRequest,
     Conflict,
@@ -208,7 +207,7 @@ def test_too_many_requests_carries_retry_after_in_seconds(stub_server, make_clie
 
 
 def test_too_many_requests_reads_retry_after_as_an_http_date(stub_server, make_client):
-    moment = datetime.now(timezone.utc) + timedelta(seconds=120)
+    moment = datetime.now(UTC) + timedelta(seconds=120)
     stub_server.fail_next(1, status=429, headers={"Retry-After": email.utils.format_datetime(moment, usegmt=True)})
     with pytest.raises(TooManyRequests) as caught:
         make_client(stub_server.base_url).requests.create(request())
@@ -227,8 +226,7 @@ def test_service_unavailable_is_a_retryable_server_error_and_the_retry_lands(stu
 
 def test_a_proxys_html_error_page_still_raises_the_typed_error(stub_server, make_client):
     page = (
-        b"<html><head><title>502 Bad Gateway</title></head>"
-        b"<body><h1>Bad Gateway</h1><p>upstream down</p></body></html>"
+        b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream down</p></body></html>"
     )
     stub_server.fail_next(1, status=502, body=page, content_type="text/html")
     with pytest.raises(ServerError) as caught:

@@ -13,8 +13,8 @@ import uuid
 
 import httpx
 import pytest
-
 from samples import assignment, constraints, request, single_availability_line, single_planning_line
+
 from setu_planning.domain.messages import LineKind
 from setu_planning.interface.client import NotFound, SetuClient
 

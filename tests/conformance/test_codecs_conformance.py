@@ -23,8 +23,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from lxml import etree
-
 from support import MESSAGES, PROJECT_ROOT, VERSIONS, example_path, schema_path, xsd_path
+
 from setu_planning.interface import versions, xml_codec
 from setu_planning.interface.xml_tables import NAMESPACES, TREES
 
@@ -50,7 +50,7 @@ def differences(a, b, path=""):
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         out = {}
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             out.update(differences(x, y, f"{path}/{i}"))
         return out
     if isinstance(a, str) and isinstance(b, str) and _TIME.match(a) and _TIME.match(b):
@@ -68,7 +68,10 @@ def validator(spec, message, version):
 
 
 def schema_errors(spec, message, version, data):
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(spec, message, version).iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator(spec, message, version).iter_errors(data)
+    ]
 
 
 _XSD_CACHE: dict = {}
@@ -95,8 +98,11 @@ def line_xml_schema(spec, message, version, line_field):
     source = etree.parse(str(xsd_path(spec, message, version))).getroot()
     root_decl = source.find(f"{{{XS}}}element")
     decl = root_decl.find(f"{{{XS}}}complexType/{{{XS}}}sequence/{{{XS}}}element[@name='{line_field}']")
-    schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS}, attrib={
-        "targetNamespace": source.get("targetNamespace"), "elementFormDefault": "qualified"})
+    schema = etree.Element(
+        f"{{{XS}}}schema",
+        nsmap={"xs": XS},
+        attrib={"targetNamespace": source.get("targetNamespace"), "elementFormDefault": "qualified"},
+    )
     lifted = copy.deepcopy(decl)
     for attr in ("minOccurs", "maxOccurs"):
         lifted.attrib.pop(attr, None)
@@ -113,16 +119,18 @@ def official_xml(spec, message, version) -> bytes:
 
 # --- generated tables ---------------------------------------------------------
 
+
 def test_generated_tables_are_up_to_date(spec_dir):
     path = PROJECT_ROOT / "tools" / "generate_xml_schema_tables.py"
     spec = importlib.util.spec_from_file_location("generate_xml_schema_tables", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    committed = (PROJECT_ROOT / "interface" / "xml_tables.py").read_text()
+    committed = (PROJECT_ROOT / "interface" / "codecs" / "xml_tables.py").read_text()
     assert module.generate(spec_dir) == committed, "run tools/generate_xml_schema_tables.py"
 
 
 # --- versions.py on the official JSON examples ------------------------------
+
 
 @pytest.mark.parametrize("message", MESSAGES)
 def test_v1_example_converted_to_v2_is_schema_valid_and_converts_back(spec_dir, official_example, message):
@@ -174,6 +182,7 @@ def test_v2_example_lines_as_v1_fit_the_v1_line_schemas(spec_dir, official_examp
 
 
 # --- xml_codec on the official XML examples ----------------------------------
+
 
 @pytest.mark.parametrize("message, version", CASES)
 def test_official_xml_parses_to_the_official_json(spec_dir, official_example, message, version):
@@ -299,6 +308,7 @@ def test_tables_cover_exactly_the_official_namespaces(spec_dir):
 @pytest.mark.parametrize("version", VERSIONS)
 def test_v2_only_elements_are_exactly_the_schema_difference(spec_dir, version):
     """V2_ONLY_ELEMENTS/V1_ONLY_ELEMENTS match the JSON Schemas, after unwrapping item."""
+
     def paths(schema, prefix=""):
         out = set()
         schema = schema.get("items", schema)

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from pydantic import BaseModel
+from support import MESSAGES, schema_path
 
 from setu_planning.domain.errors import BusinessRuleViolated, MessageInvalid
 from setu_planning.domain.messages import (
@@ -42,8 +43,6 @@ from setu_planning.domain.messages import (
     validate_message,
     validate_structure,
 )
-
-from support import MESSAGES, schema_path
 
 pytestmark = pytest.mark.conformance
 
@@ -206,8 +205,13 @@ MUTATIONS = {
         ("wrong type", ("positionProfile",), "standByIndicator", "yes", "schema:type"),
         ("wrong format", ("positionProfile", "positionPeriod"), "start", "13-06-2023", "schema:format"),
         ("wrong format", ("periodicPlanningLine", 0), "startTime", "8 o'clock", "schema:format"),
-        ("too many", ("supplier",), "id", [{"value": str(i), "schemeAgencyId": "Customer"} for i in range(3)],
-         "schema:maxItems"),
+        (
+            "too many",
+            ("supplier",),
+            "id",
+            [{"value": str(i), "schemeAgencyId": "Customer"} for i in range(3)],
+            "schema:maxItems",
+        ),
     ],
     MessageKind.ASSIGNMENT: [
         ("unknown element", ("assignedWorker",), "shoeSize", 44, "schema:additionalProperties"),
@@ -246,8 +250,9 @@ def _mutate(example: dict, parent: tuple, key: str, value: object) -> tuple[dict
     [(kind, *mutation) for kind, mutations in MUTATIONS.items() for mutation in mutations],
     ids=lambda v: v if isinstance(v, str) and " " in v else None,
 )
-def test_mutated_example_is_refused_by_schema_and_models(kind, what, parent, key, value, rule, official_example,
-                                                          official_schema):
+def test_mutated_example_is_refused_by_schema_and_models(
+    kind, what, parent, key, value, rule, official_example, official_schema
+):
     mutated, element = _mutate(official_example(str(kind)), parent, key, value)
     assert not _validator(official_schema(kind)).is_valid(mutated), f"the official schema accepts: {what}"
     with pytest.raises(MessageInvalid) as refused:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from support import PROJECT_ROOT
 
 pytestmark = pytest.mark.conformance

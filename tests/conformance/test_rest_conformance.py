@@ -32,8 +32,8 @@ from openapi_core import OpenAPI
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
-
 from support import MESSAGES, VERSIONS, TestPlanningApplication, example_path, schema_path, xsd_path
+
 from setu_planning.interface import xml_codec
 from setu_planning.interface.http import create_app
 
@@ -589,4 +589,3 @@ def test_assignments_of_request_conform_to_the_openapi(openapi, world, message_s
     listed = exchange.response.get_json()
     assert listed == [linked]
     assert_schema_valid(message_schema("PlanningAssignment", "1.0"), listed[0])
-

@@ -20,8 +20,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-
 from support import VERSIONS, TestPlanningApplication, example_path, spec_location
+
 from setu_planning.interface.http import create_app
 
 pytestmark = pytest.mark.conformance
@@ -78,10 +78,7 @@ def seeded(spec_dir):
             posted = client.post(f"/planning/{segment}", json=example, headers={"setuVersionId": version})
             assert posted.status_code == 201, posted.get_data(as_text=True)
             lines = [
-                line["lineId"]["value"]
-                for field, value in example.items()
-                if field.endswith("Line")
-                for line in value
+                line["lineId"]["value"] for field, value in example.items() if field.endswith("Line") for line in value
             ]
             known[segment].append((posted.headers["Location"].rsplit("/", 1)[1], lines))
     yield app, known

@@ -6,6 +6,7 @@ from types import MappingProxyType
 
 import pytest
 
+from setu_planning.domain.errors import MAX_REPORTED_VIOLATIONS, BusinessRuleViolated, MessageInvalid, Violation
 from setu_planning.domain.messages import (
     LineKind,
     MessageKind,
@@ -17,7 +18,6 @@ from setu_planning.domain.messages import (
     validate_message,
     validate_structure,
 )
-from setu_planning.domain.errors import MAX_REPORTED_VIOLATIONS, BusinessRuleViolated, MessageInvalid, Violation
 from setu_planning.domain.planning_assignment import AssignedSinglePlanningLine, PlanningAssignmentMessage
 from setu_planning.domain.planning_constraints import PeriodicAvailabilityLine
 from setu_planning.domain.planning_request import PlanningRequestMessage, RequestedPeriodicPlanningLine
@@ -99,7 +99,9 @@ def test_assigned_line_may_not_carry_a_position_quantity(assignment_json):
     line["positionQuantity"] = 1
     with pytest.raises(MessageInvalid) as error:
         validate_line(MessageKind.ASSIGNMENT, LineKind.PERIODIC, line)
-    assert [(v.element, v.rule) for v in error.value.violations] == [("positionQuantity", "schema:additionalProperties")]
+    assert [(v.element, v.rule) for v in error.value.violations] == [
+        ("positionQuantity", "schema:additionalProperties")
+    ]
 
 
 def test_violation_reads_as_element_reason_and_rule(constraints_json):

@@ -375,11 +375,14 @@ def test_every_line_of_a_message_is_checked_for_an_addressable_line_id(constrain
     assert elements == ["periodicAvailabilityLine/0/lineId/value", "singleAvailabilityLine/0/lineId/value"]
 
 
-@pytest.mark.parametrize(("kind", "line_kind", "fixture"), [
-    (REQUEST, LineKind.PERIODIC, "request_json"),
-    (ASSIGNMENT, LineKind.SINGLE, "assignment_json"),
-    (CONSTRAINTS, LineKind.SINGLE, "constraints_json"),
-])
+@pytest.mark.parametrize(
+    ("kind", "line_kind", "fixture"),
+    [
+        (REQUEST, LineKind.PERIODIC, "request_json"),
+        (ASSIGNMENT, LineKind.SINGLE, "assignment_json"),
+        (CONSTRAINTS, LineKind.SINGLE, "constraints_json"),
+    ],
+)
 def test_line_added_or_replaced_alone_with_an_unaddressable_line_id_is_rejected(kind, line_kind, fixture, request):
     line = request.getfixturevalue(fixture)[line_field(kind, line_kind)][0]
     line["lineId"]["value"] = "2024/05"
@@ -389,7 +392,9 @@ def test_line_added_or_replaced_alone_with_an_unaddressable_line_id_is_rejected(
     assert "slash" in error.value.violations[0].reason
 
 
-@pytest.mark.parametrize("value", ["P1", "...", ".hidden", "a.b", "50%", "a b", "100%2F", "ünïcode", "x?y#z", "é" * 200])
+@pytest.mark.parametrize(
+    "value", ["P1", "...", ".hidden", "a.b", "50%", "a b", "100%2F", "ünïcode", "x?y#z", "é" * 200]
+)
 def test_line_id_that_is_one_url_path_segment_is_accepted(value, request_json):
     request_json["periodicPlanningLine"][0]["lineId"]["value"] = value
     model = validate_message(REQUEST, request_json)
@@ -422,11 +427,23 @@ def test_text_xml_cannot_carry_is_rejected_naming_the_element(character, request
     [
         (lambda m: m["documentId"].update(value="R\x01"), "documentId/value"),
         (lambda m: m["customer"]["id"][0].update(value="C\x02"), "customer/id/0/value"),
-        (lambda m: m["positionProfile"]["positionLocation"].update(name="\x03"), "positionProfile/positionLocation/name"),
-        (lambda m: m["positionProfile"]["positionTask"].update(description={"value": "\x04"}), "positionProfile/positionTask/description/value"),
+        (
+            lambda m: m["positionProfile"]["positionLocation"].update(name="\x03"),
+            "positionProfile/positionLocation/name",
+        ),
+        (
+            lambda m: m["positionProfile"]["positionTask"].update(description={"value": "\x04"}),
+            "positionProfile/positionTask/description/value",
+        ),
         (lambda m: m.update(requestComments=["fine", "bad\x05"]), "requestComments/1"),
-        (lambda m: m["periodicPlanningLine"][0].update(planningLineName="\x06"), "periodicPlanningLine/0/planningLineName"),
-        (lambda m: m["singlePlanningLine"][0].update(planningLineName="\ud83d"), "singlePlanningLine/0/planningLineName"),
+        (
+            lambda m: m["periodicPlanningLine"][0].update(planningLineName="\x06"),
+            "periodicPlanningLine/0/planningLineName",
+        ),
+        (
+            lambda m: m["singlePlanningLine"][0].update(planningLineName="\ud83d"),
+            "singlePlanningLine/0/planningLineName",
+        ),
     ],
 )
 def test_every_text_of_a_message_is_checked_for_xml_characters(where, element, request_json):
@@ -448,7 +465,9 @@ def test_lines_of_a_message_are_checked_once_for_xml_characters(constraints_json
     assert [v.element for v in violations] == ["periodicAvailabilityLine/0/availabilityComment"]
 
 
-@pytest.mark.parametrize("text", ["tab\tline\nreturn\r", "\x7f\x85\x9f", "\ud7ff\ue000\ufffd", "😀 \U0010ffff", "<&>\"'"])
+@pytest.mark.parametrize(
+    "text", ["tab\tline\nreturn\r", "\x7f\x85\x9f", "\ud7ff\ue000\ufffd", "😀 \U0010ffff", "<&>\"'"]
+)
 def test_text_xml_can_carry_is_accepted(text, request_json):
     request_json["positionProfile"]["positionTitle"] = text
     model = validate_message(REQUEST, request_json)
@@ -526,7 +545,9 @@ def test_impossible_date_times_are_refused_as_a_format(value, request_json):
     request_json["singlePlanningLine"][0]["endDateTime"] = value
     with pytest.raises(MessageInvalid) as error:
         validate_message(REQUEST, request_json)
-    assert [(v.element, v.rule) for v in error.value.violations] == [("singlePlanningLine/0/endDateTime", "schema:format")]
+    assert [(v.element, v.rule) for v in error.value.violations] == [
+        ("singlePlanningLine/0/endDateTime", "schema:format")
+    ]
 
 
 # --- SETU-END-AFTER-START -----------------------------------------------------------------

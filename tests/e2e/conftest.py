@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from servers import Http, ServerProcess, setu_planning
+
 
 @pytest.fixture
 def start_server(tmp_path) -> Iterator[Any]:

@@ -8,7 +8,6 @@ here (``http.client``: no proxies, no redirects, no exception on 4xx).
 
 from __future__ import annotations
 
-from http.client import HTTPConnection
 import json
 import os
 import signal
@@ -19,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +147,7 @@ class ServerProcess:
             if time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(
-                    f"setu-planning serve did not answer GET /health within {STARTUP_TIMEOUT:.0f} s:\n"
-                    f"{self.stderr()}"
+                    f"setu-planning serve did not answer GET /health within {STARTUP_TIMEOUT:.0f} s:\n{self.stderr()}"
                 )
             time.sleep(0.05)
 

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import pytest
-
-from support import eventually
 from samples import constraints, single_planning_line
 from samples import request as planning_request
+from support import eventually
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.readmodels import worker_key
 from setu_planning.domain.messages import MessageKind
@@ -192,8 +192,6 @@ class Client(threading.Thread):
                 self.load.answered(sent, response.headers)
         finally:
             connection.close()
-
-
 
 
 # ---------------------------------------------------------------- the store
@@ -367,8 +365,8 @@ def check_over_http(server: ServerProcess, load: Load) -> None:
         assert current.headers["ETag"] == f'"{len(entries)}"', f"{sent}: ETag {current.headers['ETag']}, {entries}"
         assert [e["type"] for e in entries].count("Submitted") == 1, f"{sent}: {entries}"
         moments = [datetime.fromisoformat(e["timestamp"]) for e in entries]
-        for entry, moment in zip(entries, moments):
-            expected = max(e["version"] for e, m in zip(entries, moments) if m <= moment)
+        for entry, moment in zip(entries, moments, strict=True):
+            expected = max(e["version"] for e, m in zip(entries, moments, strict=True) if m <= moment)
             past = http.request("GET", f"/planning/requests/{sent.resource}?asOf={entry['timestamp']}")
             assert past.status == 200 and past.headers["ETag"] == f'"{expected}"', (
                 f"{sent} as of {entry['timestamp']}: {past}; expected version {expected}"
@@ -404,9 +402,11 @@ def test_sigkill_under_load_loses_no_acknowledged_change_and_leaves_nothing_half
         client.start()
     try:
         eventually(
-            lambda: load.acknowledged >= KILL_AFTER_ACKNOWLEDGED
-            or load.errors_before_kill
-            or not all(c.is_alive() for c in clients),
+            lambda: (
+                load.acknowledged >= KILL_AFTER_ACKNOWLEDGED
+                or load.errors_before_kill
+                or not all(c.is_alive() for c in clients)
+            ),
             f"{KILL_AFTER_ACKNOWLEDGED} acknowledged requests",
             LOAD_TIMEOUT,
         )

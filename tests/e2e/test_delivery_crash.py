@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from support import eventually as wait_for
 from samples import request, single_planning_line
+from support import eventually as wait_for
+
 from setu_planning.application import PlanningApplication
 from setu_planning.interface.exchange import Exchange
 from setu_planning.interface.parties import load_parties, token_hash
@@ -61,8 +61,6 @@ redelivery window. Outboxes advance in step, so the late shares catch line remov
 WINDOW_WAIT = 5.0
 """How long a kill waits for the redelivery window before it lands wherever the deliverer is."""
 TIMEOUT = 30.0
-
-
 
 
 def _identifiers(*pairs: tuple[str, str]) -> str:
@@ -85,9 +83,10 @@ class Deliverer:
     def start(self) -> None:
         assert self.process is None
         self.runs += 1
-        with (self.log_dir / f"deliver-{self.runs}.out").open("wb") as out, (
-            self.log_dir / f"deliver-{self.runs}.err"
-        ).open("wb") as err:
+        with (
+            (self.log_dir / f"deliver-{self.runs}.out").open("wb") as out,
+            (self.log_dir / f"deliver-{self.runs}.err").open("wb") as err,
+        ):
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "setu_planning.interface.cli", "deliver",
                  "--db", self.db_url, "--parties", str(self.parties)],
@@ -299,9 +298,7 @@ def test_sigkilled_deliverer_loses_nothing_and_applies_nothing_twice(start_serve
     receiver_folder.mkdir()
     receiver_parties = receiver_folder / "parties.toml"
     receiver_parties.write_text(
-        "[parties.acme]\n"
-        f"identifiers = {_identifiers(('ACME', 'Customer'))}\n"
-        f'tokens = ["{token_hash(sender_token)}"]\n'
+        f'[parties.acme]\nidentifiers = {_identifiers(("ACME", "Customer"))}\ntokens = ["{token_hash(sender_token)}"]\n'
     )
     receiver_server = start_server(
         receiver_folder / "store.sqlite3", args=["--parties", str(receiver_parties), "--workers", "2"]
@@ -344,7 +341,7 @@ def test_sigkilled_deliverer_loses_nothing_and_applies_nothing_twice(start_serve
             # Aim: kill at a growing share of the work, the moment the receiver is ahead of the sender.
             floor = max(counts.recorded() + 1, int(total * share))
             wait_for(
-                lambda: counts.recorded() >= floor or deliverer.exited() is not None,
+                lambda floor=floor: counts.recorded() >= floor or deliverer.exited() is not None,
                 f"the deliverer records {floor} deliveries",
                 pause=0.002,
             )
@@ -375,9 +372,11 @@ def test_sigkilled_deliverer_loses_nothing_and_applies_nothing_twice(start_serve
         total = owed()
         documents = sender_documents(sender, ids)
         wait_for(
-            lambda: (rows := exchange.deliveries(limit=100_000))
-            and len(rows) == total
-            and all(r.status == "delivered" for r in rows),
+            lambda: (
+                (rows := exchange.deliveries(limit=100_000))
+                and len(rows) == total
+                and all(r.status == "delivered" for r in rows)
+            ),
             f"all {total} changes delivered after the restarts",
         )
         assert deliverer.stop() == 0, deliverer.stderr()

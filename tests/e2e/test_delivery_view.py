@@ -17,18 +17,15 @@ import uuid
 from typing import Any
 
 import pytest
-
-from support import eventually as wait_for
 from samples import request, single_planning_line
+from stub_setu_server import StubSetuServer
+from support import eventually as wait_for
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.delivery import DeliveryApplication
 from setu_planning.interface.parties import token_hash
-from stub_setu_server import StubSetuServer
 
 pytestmark = pytest.mark.e2e
-
-
-
 
 
 @pytest.fixture
@@ -97,8 +94,10 @@ def test_each_party_sees_the_deliveries_to_itself_and_no_other_party_sees_any(st
         app.requests.add_line(made, "single", single_planning_line("S2", "2026-01-08"), actor="planner")
 
         wait_for(
-            lambda: [r["status"] for r in rows_of("otto")] == ["delivered"] * 4
-            and [r["status"] for r in rows_of("acme")] == ["delivered", "delivered", "failed", "pending"],
+            lambda: (
+                [r["status"] for r in rows_of("otto")] == ["delivered"] * 4
+                and [r["status"] for r in rows_of("acme")] == ["delivered", "delivered", "failed", "pending"]
+            ),
             "delivered to OTTO; ACME refused the PUT",
         )
         (remote_otto,) = stubs["otto"].ids("requests")

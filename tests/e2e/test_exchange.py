@@ -18,17 +18,16 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-
-from support import eventually
-from servers import ServerProcess, free_port
 from samples import assignment, constraints, request
+from servers import ServerProcess, free_port
+from support import eventually
+
 from setu_planning.application import PlanningApplication
 from setu_planning.domain.messages import MessageKind
 from setu_planning.interface.exchange import Exchange
 from setu_planning.interface.parties import PartyDirectory, load_parties, token_hash
 
 pytestmark = pytest.mark.e2e
-
 
 
 @dataclass
@@ -43,8 +42,6 @@ class Side:
 
     def counterparty(self, name: str):
         return self.parties[name].party
-
-
 
 
 def ids_toml(identifiers: list[tuple[str, str]]) -> str:

@@ -13,9 +13,8 @@ import time
 import uuid
 
 import pytest
-
-from servers import ServerProcess
 from samples import request
+from servers import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +36,7 @@ def nothing_stored(server):
     before = stored_events(server)
     yield
     assert stored_events(server) == before
+
 
 BUDGET = 10.0
 """Seconds any hostile request may take to be answered (they take milliseconds)."""
@@ -95,7 +95,9 @@ def test_a_chunked_body_without_a_length_is_limited_too(server, nothing_stored):
 
 def test_a_chunked_body_within_the_limit_is_accepted(server):
     body = json.dumps(request(documentId={"value": "CHUNKED", "schemeAgencyId": "Customer"})).encode()
-    chunks = [f"{len(body[i:i + 100]):x}\r\n".encode() + body[i : i + 100] + b"\r\n" for i in range(0, len(body), 100)]
+    chunks = [
+        f"{len(body[i : i + 100]):x}\r\n".encode() + body[i : i + 100] + b"\r\n" for i in range(0, len(body), 100)
+    ]
     status, answer = raw(server, post_head("/planning/requests", None), chunks=[*chunks, b"0\r\n\r\n"])
     assert status == 201, answer
 
@@ -129,7 +131,9 @@ def test_an_odd_worker_id_is_just_a_worker_without_constraints(server):
 )
 def test_a_garbage_if_match_is_a_4xx_and_changes_nothing(server, value):
     location = server.http.request(
-        "POST", "/planning/requests", json.dumps(request()).encode(),
+        "POST",
+        "/planning/requests",
+        json.dumps(request()).encode(),
         {"Content-Type": "application/json", "setuVersionId": "2.0"},
     ).headers["Location"]
     head = (
@@ -157,7 +161,9 @@ def test_a_garbage_if_match_is_a_4xx_and_changes_nothing(server, value):
 )
 def test_extreme_or_broken_as_of_moments_are_answered_without_a_server_error(server, moment):
     location = server.http.request(
-        "POST", "/planning/requests", json.dumps(request()).encode(),
+        "POST",
+        "/planning/requests",
+        json.dumps(request()).encode(),
         {"Content-Type": "application/json", "setuVersionId": "2.0"},
     ).headers["Location"]
     reply = server.http.request("GET", f"{location}?asOf={moment}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import samples
-from servers import setu_planning
 from prometheus_client.parser import text_string_to_metric_families
+from servers import setu_planning
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ import uuid
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from samples import assignment, constraints, request
+
 from setu_planning.interface.parties import token_hash
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +26,7 @@ AUDIENCE = "setu-planning-test"
 
 def ids(value: str) -> str:
     return (
-        f'[{{ value = "{value}", schemeAgencyId = "Customer" }}, '
-        f'{{ value = "{value}", schemeAgencyId = "Supplier" }}]'
+        f'[{{ value = "{value}", schemeAgencyId = "Customer" }}, {{ value = "{value}", schemeAgencyId = "Supplier" }}]'
     )
 
 
@@ -46,7 +45,7 @@ def server(start_server, tmp_path, signing_key):
             f'[parties.{name}]\nidentifiers = {ids(name.upper())}\ntokens = ["{token_hash(token)}"]\n\n'
             for name, token in TOKENS.items()
         )
-        + f'[parties.big]\nidentifiers = {ids("BIG")}\n\n'
+        + f"[parties.big]\nidentifiers = {ids('BIG')}\n\n"
         f'[parties.big.jwt]\nissuer = "{ISSUER}"\naudience = "{AUDIENCE}"\njwks_file = "big-jwks.json"\n'
     )
     return start_server(args=["--parties", str(parties)])
@@ -155,9 +154,7 @@ def test_a_party_may_create_only_messages_naming_it(http):
 
 def test_a_put_that_would_unname_the_acting_party_is_403_and_changes_nothing(http):
     shared = created(post(http, "otto", "/planning/requests", naming(request(), "otto", "acme")))
-    reply = http.request(
-        "PUT", shared, json.dumps(naming(request(), "rival", "acme")).encode(), headers("otto")
-    )
+    reply = http.request("PUT", shared, json.dumps(naming(request(), "rival", "acme")).encode(), headers("otto"))
     assert reply.status == 403, reply
     assert http.request("GET", shared, headers=headers("otto")).headers["ETag"] == '"1"'
 

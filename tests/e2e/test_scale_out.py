@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-
-from support import eventually as wait_for
 from samples import constraints, request, single_planning_line
+from support import eventually as wait_for
+
 from setu_planning.application import PlanningApplication
 from setu_planning.interface.parties import token_hash
 
@@ -119,7 +119,10 @@ def test_each_node_reads_what_the_other_wrote(nodes):
     before = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     location = ok(post(a, "/planning/constraints", constraints())).headers["Location"]
     assert ok(b.http.request("GET", location, headers=HEADERS), 200).json() == constraints()
-    assert [m["documentId"]["value"] for m in b.http.request("GET", "/planning/constraints?hrId=W-1", headers=HEADERS).json()] == ["CON-1"]
+    assert [
+        m["documentId"]["value"]
+        for m in b.http.request("GET", "/planning/constraints?hrId=W-1", headers=HEADERS).json()
+    ] == ["CON-1"]
 
     changed = constraints()
     changed["periodicAvailabilityLine"][0]["endTime"] = "17:00:00Z"
@@ -143,8 +146,6 @@ def delivery_lock_holders(url: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-
-
 def test_the_delivery_worker_runs_on_exactly_one_node_and_moves_when_it_is_killed(nodes, stub):
     url, (a, b) = nodes
     holders = wait_for(lambda: delivery_lock_holders(url), "a node takes the delivery lock")
@@ -160,6 +161,7 @@ def test_the_delivery_worker_runs_on_exactly_one_node_and_moves_when_it_is_kille
 
     second = request(documentId={"value": "REQ-AFTER", "schemeAgencyId": "Customer"})
     ok(post(other, "/planning/requests", second))
+
     def posted() -> set[str]:
         return {json.loads(r.body)["documentId"]["value"] for r in stub.requests_to("POST", "/planning/requests")}
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
-
 from support import example_path
 
 if TYPE_CHECKING:  # the server machinery lives in this folder's conftest.py, reached through fixtures
@@ -296,9 +295,7 @@ def test_customer_planning_system_and_supplier_backoffice(wire, http):
     other = wire.example("PlanningConstraints")
     wire.edit(other, "documentId/value", "Constraints_e2e_987654")
     wire.edit(other, "worker/workerId/0/value", "987654")
-    constraints_path = created(
-        backoffice.post("/planning/constraints", other), wire, "/planning/constraints", other
-    )
+    constraints_path = created(backoffice.post("/planning/constraints", other), wire, "/planning/constraints", other)
 
     # The assignment is notified: POST /planning/assignments -> 201 + body + Location.
     assignment = wire.example("PlanningAssignment")
@@ -519,7 +516,11 @@ def test_supplier_planning_system_and_supplier_backoffice(wire, http):
             wire.version,
             {
                 "diff": [
-                    {"element": "singleAvailabilityLine[singplanningline_3]/endDateTime", "old": old_end, "new": new_end},
+                    {
+                        "element": "singleAvailabilityLine[singplanningline_3]/endDateTime",
+                        "old": old_end,
+                        "new": new_end,
+                    },
                     {
                         "element": "singleAvailabilityLine[singleplanningline_4]/availabilityStatus",
                         "old": old_status,

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from stub_setu_server import StubSetuServer, stub_server  # noqa: F401  (the fixture, for the test modules)
+
 from setu_planning.application import PlanningApplication
 from setu_planning.application.delivery import Backoff
 from setu_planning.application.delivery_store import DeliveryRow

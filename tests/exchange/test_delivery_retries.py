@@ -20,13 +20,13 @@ from http.client import HTTPConnection
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from delivery_sender import PARTY, Sender, sender, stub_server  # noqa: F401  (fixtures)
 from samples import request, single_planning_line
+
 from setu_planning.application.delivery import Backoff, DeliveryNotOpen
+from setu_planning.domain.outbox import Change
 from setu_planning.interface.exchange import ClientTransport, Exchange
 from setu_planning.interface.parties import load_parties
-from setu_planning.domain.outbox import Change
 
 
 def submit(sender: Sender, document: str) -> uuid.UUID:
@@ -55,9 +55,9 @@ def sent(sender: Sender, document: str, remote_id: str | None) -> list[tuple[str
         if recorded.method == "POST" and path == "/planning/requests":
             if json.loads(recorded.body)["documentId"]["value"] == document:
                 found.append((recorded.method, path))
-        elif remote_id is not None and (path == f"/planning/requests/{remote_id}" or path.startswith(
-            f"/planning/requests/{remote_id}/"
-        )):
+        elif remote_id is not None and (
+            path == f"/planning/requests/{remote_id}" or path.startswith(f"/planning/requests/{remote_id}/")
+        ):
             found.append((recorded.method, path))
     return found
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from support import TestPlanningApplication
+
 from setu_planning.interface.http import create_app
 
 V2 = {"setuVersionId": "2.0"}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-
 from samples import constraints
+
 from setu_planning.application import PlanningApplication
 from setu_planning.interface.cli import main
 from setu_planning.interface.server import is_loopback
@@ -80,7 +80,13 @@ def test_serve_reads_the_parties_file_from_the_environment(tmp_path):
     parties = tmp_path / "parties.toml"
     parties.write_text("not toml at all [")
     done = run_cli(
-        "serve", "--host", "0.0.0.0", "--port", "0", "--db", f"sqlite:///{tmp_path}/db.sqlite3",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--db",
+        f"sqlite:///{tmp_path}/db.sqlite3",
         env={"SETU_PLANNING_PARTIES": str(parties)},
     )
     assert done.returncode == 2
@@ -116,8 +122,14 @@ def test_deliver_once_on_a_missing_store_is_one_line_and_exit_2(tmp_path):
 
 
 def test_a_postgres_password_is_never_printed(tmp_path):
-    done = run_cli("history", "requests", "x", "--db", "postgresql://clerk:s3cret-pw@127.0.0.1:1/planning",
-                   env={"POSTGRES_CONNECT_TIMEOUT": "2", "POSTGRES_POOL_TIMEOUT": "2"})  # unreachable: fail fast
+    done = run_cli(
+        "history",
+        "requests",
+        "x",
+        "--db",
+        "postgresql://clerk:s3cret-pw@127.0.0.1:1/planning",
+        env={"POSTGRES_CONNECT_TIMEOUT": "2", "POSTGRES_POOL_TIMEOUT": "2"},
+    )  # unreachable: fail fast
     assert done.returncode == 2 and "s3cret-pw" not in done.stderr and "clerk:***@" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 

@@ -11,10 +11,10 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from samples import constraints, request, single_planning_line
-from setu_planning.interface.http import create_app
 from support import TestPlanningApplication
+
+from setu_planning.interface.http import create_app
 
 BUDGET = settings(
     max_examples=250,
@@ -112,10 +112,23 @@ def test_hostile_posts_never_fail_the_server_and_refusals_store_nothing(app, bod
     if_match=header_values,
     accept=header_values,
     operation=st.sampled_from(
-        [("PUT", ""), ("POST", "/periodic-lines"), ("POST", "/single-lines"), ("PUT", "/lines/P1"),
-         ("DELETE", "/lines/P1"), ("DELETE", ""), ("GET", ""), ("GET", "/lines/P1"), ("GET", "/history")]
+        [
+            ("PUT", ""),
+            ("POST", "/periodic-lines"),
+            ("POST", "/single-lines"),
+            ("PUT", "/lines/P1"),
+            ("DELETE", "/lines/P1"),
+            ("DELETE", ""),
+            ("GET", ""),
+            ("GET", "/lines/P1"),
+            ("GET", "/history"),
+        ]
     ),  # fmt: skip
-    query=st.one_of(st.just(""), st.text(max_size=30).map(lambda t: "?asOf=" + t), st.text(max_size=10).map(lambda t: "?version=" + t)),
+    query=st.one_of(
+        st.just(""),
+        st.text(max_size=30).map(lambda t: "?asOf=" + t),
+        st.text(max_size=10).map(lambda t: "?version=" + t),
+    ),
 )
 def test_hostile_changes_and_reads_of_a_resource_never_fail_the_server(
     app, body, content_type, version, if_match, accept, operation, query

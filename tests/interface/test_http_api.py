@@ -7,7 +7,6 @@ import json
 import uuid
 
 import pytest
-
 from samples import (
     assigned_single_line,
     assignment,
@@ -16,6 +15,7 @@ from samples import (
     single_availability_line,
     single_planning_line,
 )
+
 from setu_planning.interface.http import create_app
 
 V2 = {"setuVersionId": "2.0"}
@@ -103,24 +103,18 @@ def test_post_with_unsupported_setu_version_is_400(client):
 
 
 def test_post_with_other_media_type_is_415(client):
-    response = client.post(
-        "/planning/requests", data="hello", headers={**V2, "Content-Type": "text/plain"}
-    )
+    response = client.post("/planning/requests", data="hello", headers={**V2, "Content-Type": "text/plain"})
     assert_setu_error(response, 415, "text/plain")
 
 
 def test_malformed_json_is_400(client):
-    response = client.post(
-        "/planning/requests", data="{not json", headers={**V2, "Content-Type": "application/json"}
-    )
+    response = client.post("/planning/requests", data="{not json", headers={**V2, "Content-Type": "application/json"})
     assert_setu_error(response, 400, "JSON")
 
 
 def test_absurdly_nested_json_is_400_not_a_server_error(client):
     body = "[" * 200_000 + "]" * 200_000
-    response = client.post(
-        "/planning/requests", data=body, headers={**V2, "Content-Type": "application/json"}
-    )
+    response = client.post("/planning/requests", data=body, headers={**V2, "Content-Type": "application/json"})
     assert_setu_error(response, 400, "nests")
 
 
@@ -294,10 +288,9 @@ def test_line_post_get_put_delete(client, path, body, segment, line, field):
     assert_setu_error(duplicate, 409, line_id)
 
     changed = copy.deepcopy(line)
-    changed["endDateTime" if "endDateTime" in line else "endTime"] = (
-        line.get("endDateTime", "").replace("16:00", "17:00")
-        or line.get("endTime", "").replace("16:00", "17:00")
-    )
+    changed["endDateTime" if "endDateTime" in line else "endTime"] = line.get("endDateTime", "").replace(
+        "16:00", "17:00"
+    ) or line.get("endTime", "").replace("16:00", "17:00")
     replaced = put(client, f"{location}/lines/{line_id}", changed)
     assert replaced.status_code == 200 and replaced.get_json() == {field: [changed]}
 
@@ -424,4 +417,4 @@ def test_version_must_be_a_number(client):
 
 def test_json_body_of_errors_is_the_setu_error_object_only(client):
     response = client.get("/planning/requests/x")
-    assert json.loads(response.get_data()) .keys() == {"code", "description"}
+    assert json.loads(response.get_data()).keys() == {"code", "description"}

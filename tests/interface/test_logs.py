@@ -24,7 +24,14 @@ def _lines(stream) -> list[dict]:
 
 
 def test_an_event_is_one_json_object_with_ts_level_event_and_its_fields(captured):
-    event(logging.getLogger("setu_planning.delivery"), logging.INFO, "delivery.attempt", party="acme", status=201, error=None)
+    event(
+        logging.getLogger("setu_planning.delivery"),
+        logging.INFO,
+        "delivery.attempt",
+        party="acme",
+        status=201,
+        error=None,
+    )
     (line,) = _lines(captured)
     assert line["event"] == "delivery.attempt" and line["level"] == "info"
     assert line["party"] == "acme" and line["status"] == 201 and "error" not in line
@@ -49,10 +56,13 @@ def test_an_exception_becomes_fields_of_the_same_line(captured):
 
 def test_text_lines_read_as_key_value_pairs():
     record = logging.LogRecord("setu_planning", logging.INFO, __file__, 1, "http.request", None, None)
-    record.setu_event, record.setu_fields = "http.request", {"method": "GET", "route": "/planning/requests/<resource_id>", "reason": "no such token"}
+    record.setu_event, record.setu_fields = (
+        "http.request",
+        {"method": "GET", "route": "/planning/requests/<resource_id>", "reason": "no such token"},
+    )
     text = TextFormatter().format(record)
     assert text.split(" ", 3)[1:3] == ["info", "http.request"]
-    assert 'route=/planning/requests/<resource_id>' in text and 'reason="no such token"' in text
+    assert "route=/planning/requests/<resource_id>" in text and 'reason="no such token"' in text
     assert json.loads(JsonFormatter().format(record))["method"] == "GET"
 
 

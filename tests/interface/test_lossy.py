@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import samples
-from setu_planning.interface import versions, wire
-from setu_planning.interface.lossy import DROPPED, MERGED, OUTSIDE, line_rendering_report, rendering_report
+
 from setu_planning.domain.messages import MessageKind
+from setu_planning.interface import versions, wire
+from setu_planning.interface.codecs.lossy import DROPPED, MERGED, OUTSIDE, line_rendering_report, rendering_report
 
 
 def _with_address(**parts):
@@ -21,7 +22,10 @@ def test_a_house_number_rendered_as_1_0_is_reported_merged_into_line():
     report = rendering_report("PlanningRequest", message, "1.0")
     assert not report.lossless
     assert {(loss.path.rsplit("/", 1)[1], loss.what) for loss in report.losses} == {
-        ("houseNumber", MERGED), ("houseNumberAddition", MERGED), ("streetName", MERGED)}
+        ("houseNumber", MERGED),
+        ("houseNumberAddition", MERGED),
+        ("streetName", MERGED),
+    }
     # what the report says is what the rendering does
     rendered = json.loads(wire.Encoder(wire.JSON, "1.0").message(MessageKind.REQUEST, message))
     assert rendered["positionProfile"]["positionLocation"]["item"]["line"] == "Dorpsstraat 12 A"
@@ -48,7 +52,9 @@ def test_empty_arrays_are_reported_dropped_in_xml_and_where_1_0_needs_an_item():
     message["requestComments"] = []
     xml = rendering_report("PlanningRequest", message, "2.0", "xml")
     assert {(loss.path, loss.what) for loss in xml.losses} == {
-        ("positionProfile/workingPeriods", DROPPED), ("requestComments", DROPPED)}
+        ("positionProfile/workingPeriods", DROPPED),
+        ("requestComments", DROPPED),
+    }
     v1 = rendering_report("PlanningRequest", message, "1.0", "json")
     assert [(loss.path, loss.what) for loss in v1.losses] == [("positionProfile/workingPeriods", DROPPED)]
 
@@ -56,10 +62,12 @@ def test_empty_arrays_are_reported_dropped_in_xml_and_where_1_0_needs_an_item():
 def test_a_value_outside_1_0_enumerations_is_reported():
     message = samples.constraints()
     message.setdefault("positionProfile", {})["workingPeriods"] = [
-        {"workDuration": {"unitCode": {"value": "Weeks"}, "value": 2}}]
+        {"workDuration": {"unitCode": {"value": "Weeks"}, "value": 2}}
+    ]
     losses = rendering_report("PlanningConstraints", message, "1.0").losses
     assert [(loss.path, loss.what) for loss in losses] == [
-        ("positionProfile/workingPeriods/0/workDuration/unitCode/value", OUTSIDE)]
+        ("positionProfile/workingPeriods/0/workDuration/unitCode/value", OUTSIDE)
+    ]
 
 
 def test_a_line_loses_only_empty_arrays_in_xml():

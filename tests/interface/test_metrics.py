@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
+import samples
 from prometheus_client.parser import text_string_to_metric_families
 
-import samples
 from setu_planning.interface import metrics
 from setu_planning.interface.http import create_app
-from setu_planning.interface.observe import REQUEST_ID_HEADER
+from setu_planning.interface.http.observe import REQUEST_ID_HEADER
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -30,11 +30,17 @@ def test_requests_are_counted_by_method_route_template_and_status(client):
         assert client.post("/planning/requests", json=message, headers={"setuVersionId": "2.0"}).status_code == 201
     client.get("/planning/requests/00000000-0000-0000-0000-000000000000")
     text = client.get("/metrics").get_data(as_text=True)
-    assert _sample(text, "setu_planning_http_requests_total", method="POST", route="/planning/requests", status="201") == before + 3
+    assert (
+        _sample(text, "setu_planning_http_requests_total", method="POST", route="/planning/requests", status="201")
+        == before + 3
+    )
     assert _sample(text, "setu_planning_http_requests_total", method="GET",
                    route="/planning/requests/<resource_id>", status="404") >= 1  # fmt: skip
     assert "00000000-0000" not in text, "labels carry route templates, never ids"
-    assert _sample(text, "setu_planning_http_request_duration_seconds_count", method="POST", route="/planning/requests") >= 3
+    assert (
+        _sample(text, "setu_planning_http_request_duration_seconds_count", method="POST", route="/planning/requests")
+        >= 3
+    )
 
 
 def test_every_answer_echoes_the_request_id_or_a_new_one(client):
@@ -55,10 +61,12 @@ def test_queue_gauges_count_deliveries_by_party_and_status_and_age_the_oldest_pe
     assert _sample(text, "setu_planning_deliveries", party="acme", status="failed") == 1
     assert _sample(text, "setu_planning_delivery_oldest_pending_age_seconds", party="acme") == 120.0
     assert _sample(text, "setu_planning_delivery_behind_notifications") == 7
-    assert 'party="otto"' in text and "setu_planning_delivery_oldest_pending_age_seconds{party=\"otto\"}" not in text
+    assert 'party="otto"' in text and 'setu_planning_delivery_oldest_pending_age_seconds{party="otto"}' not in text
 
 
-def test_metrics_are_open_in_open_mode_and_closed_to_counterparties_with_parties(planning, tmp_path, monkeypatch, caplog):
+def test_metrics_are_open_in_open_mode_and_closed_to_counterparties_with_parties(
+    planning, tmp_path, monkeypatch, caplog
+):
     from test_parties import ACME_TOKEN, EXAMPLE, write
 
     from setu_planning.interface.parties import load_parties
@@ -98,5 +106,9 @@ def test_the_access_line_has_method_route_status_duration_party_and_request_id(p
     (line,) = [r for r in caplog.records if getattr(r, "setu_event", None) == "http.request"]
     fields = line.setu_fields
     assert (fields["method"], fields["route"], fields["status"], fields["request_id"]) == (
-        "GET", "/planning/requests/<resource_id>", 404, "r-1")
+        "GET",
+        "/planning/requests/<resource_id>",
+        404,
+        "r-1",
+    )
     assert fields["duration_ms"] >= 0 and "abc" not in str(fields)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 
 import pytest
+import samples
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -22,9 +23,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-import samples
 from support import TestPlanningApplication
+
 from setu_planning.interface.http import create_app
 
 MAX_EXAMPLES = 10

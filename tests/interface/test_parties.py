@@ -398,11 +398,11 @@ def test_token_create_for_an_unknown_party_exits_2_and_leaves_the_file_untouched
 
 
 def test_token_create_refuses_an_invalid_parties_file_and_leaves_it_untouched(tmp_path):
-    path = write(tmp_path, '[parties.p]\nidentifiers = []\n')
+    path = write(tmp_path, "[parties.p]\nidentifiers = []\n")
     result = cli("token", "create", "--parties", str(path), "--party", "p")
     assert (result.returncode, result.stdout) == (2, "")
     assert "'identifiers' must be a non-empty array" in result.stderr
-    assert path.read_text() == '[parties.p]\nidentifiers = []\n'
+    assert path.read_text() == "[parties.p]\nidentifiers = []\n"
 
 
 def test_token_create_without_a_parties_file_says_how_to_name_one(monkeypatch):

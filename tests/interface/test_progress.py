@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from setu_planning.interface.progress import LINE_EVERY, Progress
+from setu_planning.interface.cli.progress import LINE_EVERY, Progress
 
 
 def test_off_a_terminal_a_line_comes_every_few_seconds_with_rate_and_time_left():
@@ -23,6 +23,7 @@ def test_off_a_terminal_a_line_comes_every_few_seconds_with_rate_and_time_left()
 
 def test_rebuild_reports_progress_as_it_reads_the_log(tmp_path):
     import samples
+
     from setu_planning.application import PlanningApplication
 
     app = PlanningApplication(f"sqlite:///{tmp_path}/p.sqlite3")

@@ -16,9 +16,7 @@ V1_PROFILE = {
     "positionOrganizations": {"item": [{"name": "Org A"}, {"name": "Org B"}]},
     "positionQualifications": {
         "item": {
-            "positionCompetencies": {
-                "item": [{"competencyIds": {"item": [ID, ID]}, "competencyName": "Picking"}]
-            },
+            "positionCompetencies": {"item": [{"competencyIds": {"item": [ID, ID]}, "competencyName": "Picking"}]},
             "licenses": [{"name": "HEF"}],
         }
     },
@@ -102,7 +100,16 @@ def test_key_order_is_kept_where_a_key_is_renamed():
 
 
 def test_v2_address_fields_are_folded_into_v1_line():
-    v2 = {"positionProfile": {"positionLocation": {"name": "Depot", "streetName": "Dorpsplein", "houseNumber": "10", "houseNumberAddition": "A"}}}
+    v2 = {
+        "positionProfile": {
+            "positionLocation": {
+                "name": "Depot",
+                "streetName": "Dorpsplein",
+                "houseNumber": "10",
+                "houseNumberAddition": "A",
+            }
+        }
+    }
     v1 = versions.v2_to_v1("PlanningRequest", v2)
     assert v1["positionProfile"]["positionLocation"] == {"item": {"name": "Depot", "line": "Dorpsplein 10 A"}}
     assert versions.lost_in_v1("PlanningRequest", v2) == list(versions.V2_ONLY_ELEMENTS["PlanningRequest"])
@@ -115,7 +122,13 @@ def test_house_number_without_street_still_reaches_v1():
 
 
 def test_empty_arrays_are_left_out_of_v1():
-    v2 = {"positionProfile": {"positionOrganizations": [], "workingPeriods": [], "positionQualifications": {"positionCompetencies": []}}}
+    v2 = {
+        "positionProfile": {
+            "positionOrganizations": [],
+            "workingPeriods": [],
+            "positionQualifications": {"positionCompetencies": []},
+        }
+    }
     v1 = versions.v2_to_v1("PlanningRequest", v2)
     assert v1 == {"positionProfile": {"positionQualifications": {"item": {}}}}
     assert versions.lost_in_v1("PlanningRequest", v2) == [
@@ -130,7 +143,10 @@ def test_values_v1_cannot_carry_are_reported():
         "worker": {"workAssignments": {"id": {"value": "A1", "schemeAgencyId": "Customer"}}},
         "positionProfile": {
             "workingPeriods": [
-                {"workDuration": {"value": 8, "unitCode": {"value": "Hours"}}, "baseDuration": {"value": 1, "unitCode": {"value": "Fortnightly"}}}
+                {
+                    "workDuration": {"value": 8, "unitCode": {"value": "Hours"}},
+                    "baseDuration": {"value": 1, "unitCode": {"value": "Fortnightly"}},
+                }
             ]
         },
     }

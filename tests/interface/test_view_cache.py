@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from samples import request
+
 from setu_planning.application import PlanningApplication
 from setu_planning.domain.parties import Party, PartyIdentifier
 from setu_planning.interface.http import create_app
@@ -61,7 +62,9 @@ def test_a_cached_view_is_not_shown_to_a_party_the_message_does_not_name(tmp_pat
         try:
             app.requests.view(resource_id, render, "v", party=rival)
         except Exception as error:  # noqa: BLE001
-            assert type(error).__name__ == "ResourceNotFound" and str(error) == f"no PlanningRequest with id {resource_id}"
+            assert (
+                type(error).__name__ == "ResourceNotFound" and str(error) == f"no PlanningRequest with id {resource_id}"
+            )
         else:
             raise AssertionError("a party the message does not name saw it")
     app.close()

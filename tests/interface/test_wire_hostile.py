@@ -162,9 +162,7 @@ def test_json_at_the_depth_cap_is_read():
 
 def _json_depth(nodes: tuple) -> int:
     """Containers nesting in SETU JSON: an object per complex element, an array per repeated one."""
-    return 1 + max(
-        (0 if isinstance(n[4], str) else _json_depth(n[4]) + (1 if n[3] else 0)) for n in nodes
-    )
+    return 1 + max((0 if isinstance(n[4], str) else _json_depth(n[4]) + (1 if n[3] else 0)) for n in nodes)
 
 
 def _xml_depth(nodes: tuple) -> int:
@@ -202,7 +200,9 @@ def test_json_text_xml_cannot_carry_is_refused_naming_the_element(escape):
 
 
 def test_json_line_with_a_slash_in_its_line_id_is_refused():
-    body = b'{"lineId": {"value": "a/b", "schemeAgencyId": "Customer"}, "planningPeriod": "Monday", "positionQuantity": 1}'
+    body = (
+        b'{"lineId": {"value": "a/b", "schemeAgencyId": "Customer"}, "planningPeriod": "Monday", "positionQuantity": 1}'
+    )
     line_kind, line = wire.decode_line(body, wire.JSON, REQUEST, "2.0", LineKind.PERIODIC)
     with pytest.raises(BusinessRuleViolated) as error:
         validate_line(REQUEST, line_kind, line)
@@ -246,7 +246,7 @@ def test_utf8_charset_or_none_is_accepted(content_type, fmt):
         "application/json; charset=utf-16",
         "application/json; charset=utf8",
         "application/json; charset=",
-        "application/json; charset=\"\"",
+        'application/json; charset=""',
         "application/json; charset=utf-8; charset=latin1",
     ],
 )
@@ -270,7 +270,9 @@ def test_a_huge_content_type_is_quoted_cut_short():
 # --- XML: encodings -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding", ["UTF-16", "utf-16le", "ISO-8859-1", "US-ASCII", "X-UNKNOWN-1", "EBCDIC-CP-US", ""])
+@pytest.mark.parametrize(
+    "encoding", ["UTF-16", "utf-16le", "ISO-8859-1", "US-ASCII", "X-UNKNOWN-1", "EBCDIC-CP-US", ""]
+)
 def test_xml_declaring_another_encoding_is_refused_naming_it(encoding):
     body = xml_request(declaration=f'<?xml version="1.0" encoding="{encoding}"?>')
     assert f"names encoding {encoding!r}" in xml_refusal(body)
@@ -299,7 +301,9 @@ def test_xml_in_utf8_is_read(declaration):
 
 
 def test_xml_with_a_utf8_byte_order_mark_is_read():
-    body = b"\xef\xbb\xbf" + xml_request("<requestComments>a</requestComments>", '<?xml version="1.0" encoding="UTF-8"?>')
+    body = b"\xef\xbb\xbf" + xml_request(
+        "<requestComments>a</requestComments>", '<?xml version="1.0" encoding="UTF-8"?>'
+    )
     assert decode_xml(body) == {"requestComments": ["a"]}
 
 
@@ -362,7 +366,9 @@ def test_xml_with_many_other_attributes_is_refused_at_the_first():
 
 
 def test_xml_with_a_duplicated_attribute_is_refused():
-    assert "duplicate attribute" in xml_refusal(xml_request().replace(b"<PlanningRequest ", b'<PlanningRequest a="1" a="2" '))
+    assert "duplicate attribute" in xml_refusal(
+        xml_request().replace(b"<PlanningRequest ", b'<PlanningRequest a="1" a="2" ')
+    )
 
 
 def test_xml_with_a_very_long_string_is_read():
@@ -371,7 +377,9 @@ def test_xml_with_a_very_long_string_is_read():
 
 
 def test_xml_with_a_very_long_bad_token_is_refused_quoting_it_cut_short():
-    body = xml_request(f"<periodicPlanningLine><positionQuantity>{'x' * 500_000}</positionQuantity></periodicPlanningLine>")
+    body = xml_request(
+        f"<periodicPlanningLine><positionQuantity>{'x' * 500_000}</positionQuantity></periodicPlanningLine>"
+    )
     reason = xml_refusal(body)
     assert "must be an integer" in reason and len(reason) < 200
 
@@ -391,8 +399,7 @@ def test_xml_decimal_overflowing_to_infinity_is_refused_by_the_model():
 
 def test_xml_comments_processing_instructions_and_cdata_are_read_as_xml_says():
     body = xml_request(
-        "<!-- a comment --><?setu-hint keep?>"
-        "<requestComments>a<![CDATA[<b> & ]]><!-- c -->d<?pi x?></requestComments>",
+        "<!-- a comment --><?setu-hint keep?><requestComments>a<![CDATA[<b> & ]]><!-- c -->d<?pi x?></requestComments>",
         '<?xml version="1.0" encoding="UTF-8"?><?xml-stylesheet href="x.xsl"?>',
     )
     assert decode_xml(body) == {"requestComments": ["a<b> & d"]}

@@ -23,13 +23,12 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import MESSAGES, VERSIONS, example_path
 
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import LineKind, MessageKind, line_field, to_json, validate_line, validate_message
 from setu_planning.interface import versions, wire, xml_codec
 from setu_planning.interface.xml_tables import NAMESPACES, TREES
-
-from support import MESSAGES, VERSIONS, example_path
 
 KINDS = [MessageKind(name) for name in MESSAGES]
 FORMATS = (wire.JSON, wire.XML)
@@ -102,11 +101,49 @@ where = st.tuples(st.sampled_from(KINDS), st.sampled_from(VERSIONS))
 # --- hostile values ----------------------------------------------------------------------------
 
 ODD_TEXTS = [
-    "", " ", ".", "..", "/", "a/b", "\\", "%2F", "\x00", "\x01", "\x1f", "\x7f", "\x85", "\ud800", "\udfff",
-    "\ufffe", "\uffff", "😀", "\u202e", "<&>]]>", "\r\n", "0001-01-01", "9999-12-31",
-    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2024-01-01T00:00:00+24:00",
-    "2024-01-01T00:00:00+99:99", "00:00:00+14:00", "23:59:59-23:59", "24:00:00", "08:00:00Z", "1e999",
-    "Exception", "Occasional", "Monday", "Daily", "Customer", "Supplier", "Paid", "Available", "KvK", "BTW", "true",
+    "",
+    " ",
+    ".",
+    "..",
+    "/",
+    "a/b",
+    "\\",
+    "%2F",
+    "\x00",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+    "😀",
+    "\u202e",
+    "<&>]]>",
+    "\r\n",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "2024-01-01T00:00:00+24:00",
+    "2024-01-01T00:00:00+99:99",
+    "00:00:00+14:00",
+    "23:59:59-23:59",
+    "24:00:00",
+    "08:00:00Z",
+    "1e999",
+    "Exception",
+    "Occasional",
+    "Monday",
+    "Daily",
+    "Customer",
+    "Supplier",
+    "Paid",
+    "Available",
+    "KvK",
+    "BTW",
+    "true",
 ]
 odd_text = st.sampled_from(ODD_TEXTS) | st.text(st.characters(exclude_categories=()), max_size=12)
 small_scalar = st.one_of(
@@ -118,6 +155,8 @@ small_scalar = st.one_of(
     odd_text,
 )
 json_scalar = small_scalar | st.sampled_from([10**4000, "a" * 5000])  # big: never in huge arrays
+
+
 def _names(nodes: tuple) -> set[str]:
     found: set[str] = set()
     for node in nodes:
@@ -165,7 +204,10 @@ def byte_mutations(draw: st.DrawFn, original: bytes) -> bytes:
         elif edit == "delete":
             del data[at : at + draw(st.integers(1, 16))]
         elif edit == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"\x00", b"\xff", b"\xc0\xaf", b'"', b"<", b"]]>", b"&#1;", b"\\ud800"]))
+            data[at:at] = draw(
+                st.binary(min_size=1, max_size=8)
+                | st.sampled_from([b"\x00", b"\xff", b"\xc0\xaf", b'"', b"<", b"]]>", b"&#1;", b"\\ud800"])
+            )
         elif edit == "duplicate":
             data[at:at] = data[at : at + draw(st.integers(1, 200))] * draw(st.integers(1, 50))
         elif edit == "truncate":
@@ -270,7 +312,11 @@ XML_TEXT_EDITS: list[Callable[[bytes], bytes]] = [
 
 # --- generated XML ---------------------------------------------------------------------------------
 
-xml_text = odd_text.map(escape) | odd_text | st.sampled_from(["&#1;", "&amp;", "&bogus;", "<![CDATA[x]]>", "<!-- c -->", "<?p i?>"])
+xml_text = (
+    odd_text.map(escape)
+    | odd_text
+    | st.sampled_from(["&#1;", "&amp;", "&bogus;", "<![CDATA[x]]>", "<!-- c -->", "<?p i?>"])
+)
 
 
 def xml_elements(leaves: int = 25) -> st.SearchStrategy:
@@ -291,7 +337,16 @@ def xml_documents(draw: st.DrawFn) -> tuple[bytes, MessageKind, str]:
     kind, version = draw(where)
     root = draw(st.sampled_from([kind.value, kind.value, "periodicPlanningLine", "singleAvailabilityLine", "Other"]))
     namespace = draw(st.sampled_from([NAMESPACES[version], NAMESPACES[version], *NAMESPACES.values(), "urn:other"]))
-    declaration = draw(st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.1"?>', "<?xml version='1.0' encoding='latin-1'?>"]))
+    declaration = draw(
+        st.sampled_from(
+            [
+                "",
+                '<?xml version="1.0" encoding="UTF-8"?>',
+                '<?xml version="1.1"?>',
+                "<?xml version='1.0' encoding='latin-1'?>",
+            ]
+        )
+    )
     inner = "".join(draw(st.lists(xml_elements(), max_size=6)))
     return f'{declaration}<{root} xmlns="{namespace}">{inner}</{root}>'.encode("utf-8", "surrogatepass"), kind, version
 
@@ -321,12 +376,14 @@ class Examples(dict):
 @pytest.fixture(scope="module")
 def official_bodies(spec_dir) -> Examples:
     """The six official examples as bytes, JSON and XML: (kind, version, fmt) -> body."""
-    return Examples({
-        (kind, version, fmt): example_path(spec_dir, kind.value, version, ext).read_bytes()
-        for kind in KINDS
-        for version in VERSIONS
-        for fmt, ext in ((wire.JSON, "json"), (wire.XML, "xml"))
-    })
+    return Examples(
+        {
+            (kind, version, fmt): example_path(spec_dir, kind.value, version, ext).read_bytes()
+            for kind in KINDS
+            for version in VERSIONS
+            for fmt, ext in ((wire.JSON, "json"), (wire.XML, "xml"))
+        }
+    )
 
 
 def test_the_official_examples_themselves_are_accepted(official_bodies):
@@ -430,6 +487,8 @@ def test_official_lines_mutated_get_a_setu_answer(official_bodies, choice, at, l
             body, fmt = dump({field: [line]}), wire.JSON
     else:
         body = dump(choice.draw(st.sampled_from([line, {field: [line]}, {field: [line, line]}])))
-    for edit in choice.draw(st.lists(st.sampled_from(JSON_TEXT_EDITS if fmt == wire.JSON else XML_TEXT_EDITS), max_size=2)):
+    for edit in choice.draw(
+        st.lists(st.sampled_from(JSON_TEXT_EDITS if fmt == wire.JSON else XML_TEXT_EDITS), max_size=2)
+    ):
         body = edit(body)
     everything_answers(body, fmt, kind, version)

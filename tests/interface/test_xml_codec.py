@@ -6,7 +6,14 @@ import pytest
 from lxml import etree
 
 from setu_planning.interface import xml_codec
-from setu_planning.interface.xml_codec import XmlInvalid, XmlRenderError, parse_line_xml, parse_xml, render_line_xml, render_xml
+from setu_planning.interface.xml_codec import (
+    XmlInvalid,
+    XmlRenderError,
+    parse_line_xml,
+    parse_xml,
+    render_line_xml,
+    render_xml,
+)
 
 V1 = "https://ontology.setu.nl/planning#"
 V2 = "https://ontology.setu.nl/messages"
@@ -21,7 +28,10 @@ REQUEST = {
         "positionLocation": {"name": "Tholen", "streetName": "Dorpsplein"},
         "positionPeriod": {"start": "2024-01-01"},
         "workingPeriods": [
-            {"workDuration": {"value": 7.5, "unitCode": {"value": "Hours"}}, "baseDuration": {"value": 1, "unitCode": {"value": "Daily"}}}
+            {
+                "workDuration": {"value": 7.5, "unitCode": {"value": "Hours"}},
+                "baseDuration": {"value": 1, "unitCode": {"value": "Daily"}},
+            }
         ],
         "costAllocation": {"costCenter": {"code": "CC1"}},
     },
@@ -40,9 +50,14 @@ REQUEST = {
 
 ASSIGNMENT = {
     "documentId": {"value": "A1", "schemeAgencyId": "Customer"},
-    "assignedWorker": {"assignedStatus": True, "workAssignments": {"id": {"value": "W1", "schemeAgencyId": "Supplier"}}},
+    "assignedWorker": {
+        "assignedStatus": True,
+        "workAssignments": {"id": {"value": "W1", "schemeAgencyId": "Supplier"}},
+    },
     "positionProfile": {"positionLocation": {"name": "Tholen"}},
-    "singlePlanningLine": [{"lineId": ID, "singlePlanningType": "Occasional", "startDateTime": "2024-01-01T08:00:00+01:00"}],
+    "singlePlanningLine": [
+        {"lineId": ID, "singlePlanningType": "Occasional", "startDateTime": "2024-01-01T08:00:00+01:00"}
+    ],
 }
 
 CONSTRAINTS = {
@@ -120,13 +135,21 @@ def test_decimals_are_written_without_exponent():
 
 LINES = {
     ("PlanningRequest", "periodicPlanningLine"): REQUEST["periodicPlanningLine"][0],
-    ("PlanningRequest", "singlePlanningLine"): {"lineId": ID, "singlePlanningType": "Exception", "periodicPlanningLineReference": {"lineId": ID}, "positionQuantity": 1},
+    ("PlanningRequest", "singlePlanningLine"): {
+        "lineId": ID,
+        "singlePlanningType": "Exception",
+        "periodicPlanningLineReference": {"lineId": ID},
+        "positionQuantity": 1,
+    },
     ("PlanningAssignment", "periodicPlanningLine"): {"lineId": ID, "planningPeriod": "Friday"},
     ("PlanningAssignment", "singlePlanningLine"): ASSIGNMENT["singlePlanningLine"][0],
     ("PlanningConstraints", "periodicAvailabilityLine"): CONSTRAINTS["periodicAvailabilityLine"][0],
     ("PlanningConstraints", "singleAvailabilityLine"): {
-        "lineId": ID, "singleAvailabilityType": "Occasional", "availabilityStatus": "RatherNot",
-        "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "2024-01-02T00:00:00Z",
+        "lineId": ID,
+        "singleAvailabilityType": "Occasional",
+        "availabilityStatus": "RatherNot",
+        "startDateTime": "2024-01-01T00:00:00Z",
+        "endDateTime": "2024-01-02T00:00:00Z",
         "relatedWorker": [{"workerId": ID, "relatedWorkerType": "Preferred"}],
     },
 }
@@ -145,15 +168,23 @@ def test_line_round_trip(message, field, version):
 def test_line_wrapped_in_its_message_root_is_accepted():
     line = LINES[("PlanningConstraints", "periodicAvailabilityLine")]
     inner = render_line_xml(line, "PlanningConstraints", "periodicAvailabilityLine", "2.0").split(b"?>", 1)[1]
-    wrapped = f'<PlanningConstraints xmlns="{V2}">'.encode() + inner.replace(f' xmlns="{V2}"'.encode(), b"") + b"</PlanningConstraints>"
+    wrapped = (
+        f'<PlanningConstraints xmlns="{V2}">'.encode()
+        + inner.replace(f' xmlns="{V2}"'.encode(), b"")
+        + b"</PlanningConstraints>"
+    )
     assert parse_line_xml(wrapped, "PlanningConstraints", "periodicAvailabilityLine", "2.0") == line
-    twice = wrapped.replace(b"</PlanningConstraints>", inner.replace(f' xmlns="{V2}"'.encode(), b"") + b"</PlanningConstraints>")
+    twice = wrapped.replace(
+        b"</PlanningConstraints>", inner.replace(f' xmlns="{V2}"'.encode(), b"") + b"</PlanningConstraints>"
+    )
     with pytest.raises(XmlInvalid, match="exactly one"):
         parse_line_xml(twice, "PlanningConstraints", "periodicAvailabilityLine", "2.0")
 
 
 def test_line_document_with_another_root_is_refused():
-    xml = render_line_xml(LINES[("PlanningRequest", "singlePlanningLine")], "PlanningRequest", "singlePlanningLine", "2.0")
+    xml = render_line_xml(
+        LINES[("PlanningRequest", "singlePlanningLine")], "PlanningRequest", "singlePlanningLine", "2.0"
+    )
     with pytest.raises(XmlInvalid) as err:
         parse_line_xml(xml, "PlanningRequest", "periodicPlanningLine", "2.0")
     assert "singlePlanningLine" in err.value.reason
@@ -167,6 +198,7 @@ def test_unknown_line_field_is_a_value_error():
 
 
 # --- refusals ---------------------------------------------------------------
+
 
 def constraints_xml(body: str, ns: str = V2) -> bytes:
     return f'<?xml version="1.0"?><PlanningConstraints xmlns="{ns}">{body}</PlanningConstraints>'.encode()
@@ -240,12 +272,18 @@ def test_unqualified_child_is_refused():
         ("<hours>8h</hours>", "periodicPlanningLine/0/hours", "decimal"),
         ("<lineId>text<value>1</value></lineId>", "periodicPlanningLine/0/lineId", "holds text"),
         ("<planningPeriod><b>Monday</b></planningPeriod>", "periodicPlanningLine/0/planningPeriod", "text only"),
-        ("<planningPeriod>Monday</planningPeriod><planningPeriod>Friday</planningPeriod>", "periodicPlanningLine/0/planningPeriod", "only once"),
+        (
+            "<planningPeriod>Monday</planningPeriod><planningPeriod>Friday</planningPeriod>",
+            "periodicPlanningLine/0/planningPeriod",
+            "only once",
+        ),
         ('<planningPeriod kind="x">Monday</planningPeriod>', "periodicPlanningLine/0/planningPeriod", "attribute"),
     ],
 )
 def test_bad_content_is_named(line, element, words):
-    xml = f'<PlanningRequest xmlns="{V2}"><periodicPlanningLine>{line}</periodicPlanningLine></PlanningRequest>'.encode()
+    xml = (
+        f'<PlanningRequest xmlns="{V2}"><periodicPlanningLine>{line}</periodicPlanningLine></PlanningRequest>'.encode()
+    )
     with pytest.raises(XmlInvalid) as err:
         parse_xml(xml, "PlanningRequest", "2.0")
     assert err.value.element == element and words in str(err.value)
@@ -305,7 +343,7 @@ def test_render_writes_an_integral_float_as_an_integer():
 
 
 def test_error_document():
-    xml = xml_codec.render_error_xml("SETU-INVALID", "a < b & \"c\" \x01")
+    xml = xml_codec.render_error_xml("SETU-INVALID", 'a < b & "c" \x01')
     root = etree.fromstring(xml)
     assert root.tag == "error" and [c.tag for c in root] == ["code", "description"]
     assert root.findtext("code") == "SETU-INVALID"

@@ -18,8 +18,9 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
-from . import metrics
-from .logs import event, request_id
+from .. import metrics
+from ..logs import event, request_id
+from .context import node
 
 log = logging.getLogger("setu_planning.http")
 
@@ -69,7 +70,7 @@ def install_observability(
             g.refusal = "metrics need the token of SETU_PLANNING_METRICS_TOKEN"
             body = (
                 '{"code": "SETU-UNAUTHENTICATED", "description": "/metrics is served only with the bearer '
-                'token of SETU_PLANNING_METRICS_TOKEN (counterparties\' tokens do not open it)"}'
+                "token of SETU_PLANNING_METRICS_TOKEN (counterparties' tokens do not open it)\"}"
             )
             return Response(
                 body, 401, {"WWW-Authenticate": 'Bearer realm="setu-planning-metrics"'}, mimetype="application/json"
@@ -77,4 +78,11 @@ def install_observability(
         return Response(metrics.render(collector), 200, content_type=metrics.CONTENT_TYPE)
 
 
-
+def queue_figures() -> metrics.QueueFigures:
+    """The delivery queue as /metrics reports it: rows by party and status, and the log not yet followed."""
+    served = node()
+    delivery, planning = served.delivery, served.planning
+    followed = delivery.recorder.max_tracking_id(planning.name) or 0
+    behind = max(0, (planning.recorder.max_notification_id() or 0) - followed)
+    rows = delivery.deliveries(limit=1_000_000)
+    return metrics.queue_figures(rows, behind, lambda row: getattr(row, "queued_at", None) or row.updated_at)

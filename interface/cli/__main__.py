@@ -1,0 +1,7 @@
+"""``python -m setu_planning.interface.cli``: the ``setu-planning`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
