@@ -14,6 +14,7 @@ names, methods, route templates and statuses only.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,12 +44,16 @@ class _Metrics:
 
 
 _metrics: _Metrics | None = None
+_made = threading.Lock()
 
 
 def metrics() -> _Metrics:
+    """The metric objects, made once (the first requests of a process arrive on several threads at once)."""
     global _metrics
     if _metrics is None:
-        _metrics = _Metrics()
+        with _made:
+            if _metrics is None:
+                _metrics = _Metrics()
     return _metrics
 
 

@@ -112,3 +112,37 @@ def test_the_access_line_has_method_route_status_duration_party_and_request_id(p
         "r-1",
     )
     assert fields["duration_ms"] >= 0 and "abc" not in str(fields)
+
+
+def test_the_first_requests_of_a_process_on_many_threads_make_the_metrics_once(monkeypatch):
+    import threading
+
+    from prometheus_client import REGISTRY
+
+    made = metrics.metrics()
+    for collector in (made.requests, made.duration, made.attempts):
+        REGISTRY.unregister(collector)
+    monkeypatch.setattr(metrics, "_metrics", None)
+    start, errors = threading.Barrier(16), []
+
+    def first_request() -> None:
+        start.wait()
+        try:
+            metrics.observe_request("GET", "/health", 200, 0.001)
+        except Exception as error:  # noqa: BLE001 - the failure under test
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_request) for _ in range(16)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert _sample(metrics.render().decode(), "setu_planning_http_requests_total", route="/health") == 16
+    finally:
+        fresh = metrics.metrics()
+        for collector in (fresh.requests, fresh.duration, fresh.attempts):
+            REGISTRY.unregister(collector)
+        for collector in (made.requests, made.duration, made.attempts):
+            REGISTRY.register(collector)
