@@ -22,8 +22,10 @@ caller is the embedding system itself, which sees everything.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,11 +38,14 @@ from setu_planning.domain.aggregates import (
     PlanningRequest,
     PlanningResource,
 )
+from setu_planning.domain.conflicts import Conflict
 from setu_planning.domain.messages import MessageKind, issuing_party
+from setu_planning.domain.parties import Party
 
 from .concurrency import COMMAND_ATTEMPTS, RETRY_PAUSE_CAP, Expected
 from .encryption import plain
 from .persistence import database_url, persistence_env, store_settings
+from .planning import Availability, Coverage, PlanningQueries
 from .readmodels import Filing, KeyDigester, ReadModelWrites
 from .rebuild import EventCounter, read_model_writes
 from .services import AssignmentService, ConstraintsService, RequestService, ResourceService, provenance
@@ -204,3 +209,42 @@ class PlanningApplication(Application[UUID]):
         counter.progress = progress
         self.recorder.rebuild_read_models(read_model_writes(self.recorder, self.filing, counter))
         return counter.count
+
+    # ---------------------------------------------------------------- planning
+    @functools.cached_property
+    def planning(self) -> PlanningQueries:
+        """The planner's queries (:class:`.planning.PlanningQueries`); replace it to set a zone or rules."""
+        return PlanningQueries(self)
+
+    def availability(
+        self, hr_id: str, start: datetime, end: datetime, *, as_of: datetime | None = None, party: Party | None = None
+    ) -> Availability:
+        """A worker's availability in ``[start, end)`` as bands (see :mod:`.planning`)."""
+        return self.planning.availability(hr_id, start, end, as_of=as_of, party=party)
+
+    def conflicts(
+        self,
+        *,
+        hr_id: str | None = None,
+        request_id: UUID | str | None = None,
+        start: datetime,
+        end: datetime,
+        as_of: datetime | None = None,
+        party: Party | None = None,
+    ) -> list[Conflict]:
+        """Every conflict of a worker or a request in ``[start, end)`` (see :mod:`.planning`)."""
+        return self.planning.conflicts(
+            hr_id=hr_id, request_id=request_id, start=start, end=end, as_of=as_of, party=party
+        )
+
+    def coverage(
+        self,
+        request_id: UUID | str,
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: datetime | None = None,
+        party: Party | None = None,
+    ) -> Coverage:
+        """Required and assigned workers per occurrence of a request's lines (see :mod:`.planning`)."""
+        return self.planning.coverage(request_id, start, end, as_of=as_of, party=party)

@@ -41,6 +41,8 @@ from eventsourcing.persistence import Mapper, Notification, StoredEvent
 from setu_planning.domain.aggregates import PlanningResource
 from setu_planning.domain.messages import MessageKind, issuing_party
 
+from .planning_index import history_keys
+
 EventTimestamp = tuple[UUID, int, datetime]
 """(originator id, originator version, event timestamp)"""
 
@@ -144,8 +146,10 @@ class Filing:
         """The look-ups a change of ``resource``'s message from ``before`` to ``after`` adds and removes."""
         old = self.lookup_keys(resource.kind, before)
         new = self.lookup_keys(resource.kind, after)
+        # Planning's look-ups that remember (never removed): see .planning_index.
+        ever = history_keys(self.digest, resource.kind, after) - history_keys(self.digest, resource.kind, before)
         return ReadModelWrites(
-            lookups_added=[(key, resource.id, None) for key in sorted(new - old)],
+            lookups_added=[(key, resource.id, None) for key in sorted(new - old) + sorted(ever)],
             lookups_removed=[(key, resource.id) for key in sorted(old - new)],
         )
 
@@ -166,15 +170,19 @@ class Filing:
         """Add the read-model rows of one resource, replayed from its stored events (oldest first)."""
         resource: Any = None
         filed: dict[str, int] = {}  # look-up key -> position (notification id that filed it)
+        ever: dict[str, int] = {}  # planning's look-ups that remember, never removed
         for notification in notifications:
             event: Any = self.mapper.to_domain_event(notification)
             resource = event.mutate(resource)
             batch.timestamps.append((resource.id, resource.version, event.timestamp))
             keys = self.lookup_keys(resource.kind, None if resource.cancelled else resource.message)
             filed = {key: filed.get(key, notification.id) for key in keys}
+            for key in history_keys(self.digest, resource.kind, None if resource.cancelled else resource.message):
+                ever.setdefault(key, notification.id)
             if resource.version == 1:
                 key = self.document_key(resource.kind, resource.origin, resource.message)
                 if key not in documents or documents[key][0] < notification.id:
                     documents[key] = (notification.id, resource.id)
         batch.current.append(self.current_row(resource))
         batch.lookups_added.extend((key, resource.id, position) for key, position in filed.items())
+        batch.lookups_added.extend((key, resource.id, position) for key, position in ever.items() if key not in filed)

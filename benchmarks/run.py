@@ -55,6 +55,7 @@ from harness import (
 from loadgen import ensure_wrk
 from phases import Phase, Store, Target
 from phases.growth import GrowthPhase
+from phases.planning import ConflictsPhase
 from phases.serving import BareFlaskPhase, ServePhase, ceiling
 from phases.stores import AsOfPhase, OnPostgres, PostProfilePhase, StoreCeilingPhase
 from report import document, table
@@ -82,6 +83,7 @@ def phases(tmp: Path) -> list[Phase]:
         StoreCeilingPhase(sqlite),
         AsOfPhase(sqlite),
         PostProfilePhase(sqlite),
+        ConflictsPhase(sqlite),
         BareFlaskPhase(),
         OnPostgres(
             lambda store: ServePhase(store, POSTGRES_TARGETS),
@@ -117,7 +119,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", help="also write every raw figure as JSON to this file")
     parser.add_argument(
-        "--skip", default="", help="phases to skip, comma-separated: postgres, growth, profile (for development)"
+        "--skip",
+        default="",
+        help="phases to skip, comma-separated: postgres, growth, profile, planning (for development)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="1 s runs, no warm-up, 100,000 events: to check the harness"

@@ -22,6 +22,7 @@ from harness import TARGET_C, Run
 
 # Where rows go in the table: (group, rank of the store within it).
 POST, GET, STORE_CEILING, LOADGEN_CEILING, AS_OF, PROFILE, REBUILD, GROWTH = (10, 20, 30, 40, 50, 60, 70, 80)
+PLANNING, DELIVERY = 90, 100
 METHODS = ("POST", "GET")
 
 

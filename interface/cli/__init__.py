@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from setu_planning.application.persistence import DATABASE_URL_VARIABLE, database_url
 
 from ..codecs.kinds import BY_PATH
+from ..conformance.command import add_conformance_parser, run_conformance
 from ..http.server import default_workers
 from ..parties import PARTIES_VARIABLE
+from ..validate import add_validate_parser, run_validate
 from .checks import add_log_options
+from .console import add_console_parser, console
 from .delivery import add_delivery_parsers, deliver, deliveries
 from .serve import serve
 from .store import print_history, rebuild_read_models, rekey_store
@@ -61,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
         help="one http.request line per request: method, route template, status, duration, party, request id",
     )  # fmt: skip
 
+    add_console_parser(commands, db_help)
+
     history = commands.add_parser("history", help="print the audit trail of a resource")
     history.add_argument("kind", choices=sorted(BY_PATH), help="the kind of resource")
     history.add_argument("id", help="the resource id (the last segment of its Location)")
@@ -78,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rebuild = commands.add_parser("rebuild", help="derive every read model anew from the event log")
     rebuild.add_argument("--db", help=db_help)
+    add_conformance_parser(commands)
+    add_validate_parser(commands)
     return parser
 
 
@@ -124,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rebuild_read_models(args.db)
     if args.command == "deliveries":
         return deliveries(args)
+    if args.command == "conformance":
+        return run_conformance(args)
+    if args.command == "validate":
+        return run_validate(args)
     if args.command == "serve":
         return serve(args)
+    if args.command == "console":
+        return console(args)
     return print_history(args.kind, args.id, args.db)

@@ -24,6 +24,7 @@ from .context import NODE, OwnRecords, Served
 from .errors import register_error_handlers
 from .observe import install_observability, queue_figures
 from .routes import resource_blueprint
+from .routes.planning import planning_blueprint
 
 DEFAULT_MAX_BODY = 1024 * 1024
 AUTHENTICATOR = "setu_planning_authenticator"
@@ -61,6 +62,7 @@ def create_app(
     app.url_map.merge_slashes = False  # a path with // is not ours: 404, not a redirect to another resource
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
+    app.register_blueprint(planning_blueprint())
     install_openapi(app, authenticated=parties is not None)
     install_observability(app, open_mode=parties is None, queue=queue_figures)
     app.before_request(_authenticate)

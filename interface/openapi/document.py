@@ -47,6 +47,7 @@ def build_document(*, authenticated: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for segment, message, line_fields, tag in KINDS:
         paths.update(_kind_paths(segment, message, line_fields, tag, authenticated))
+    paths.update(_planning_query_paths(authenticated))
     paths.update(_service_paths())
     paths["/metrics"] = _metrics_path(authenticated)
     components: dict[str, Any] = {
@@ -375,6 +376,52 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             ),
         }
     return paths
+
+
+def _planning_query_paths(auth: bool) -> dict[str, Any]:
+    """The planner's questions: availability, conflicts and coverage over a window, as of any moment."""
+    window = [
+        {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
+         "description": "Start of the window (RFC 3339, with offset)."},
+        {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
+         "description": "End of the window (RFC 3339, with offset)."},
+        _ref("parameters", "asOf"),
+    ]  # fmt: skip
+    answer = {"content": {JSON: {"schema": {"type": "object"}}}}
+
+    def query(operation_id: str, summary: str, parameters: list, *codes: int) -> dict[str, Any]:
+        operation: dict[str, Any] = {
+            "operationId": operation_id,
+            "tags": [EXTENSION_TAG],
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {"200": {"description": summary, **answer}, **_errors(*codes, authenticated=auth)},
+        }
+        if auth:
+            operation["security"] = [{"bearer": []}]
+        return {"get": operation}
+
+    hr_id = {"name": "hrId", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/planning/workers/{hrId}/availability": query(
+            "worker_availability", "A worker's availability as concrete times in the window", [hr_id, *window]
+        ),
+        "/planning/conflicts": query(
+            "conflicts",
+            "Conflicts of a worker (hrId) or a request (request) in the window",
+            [
+                {"name": "hrId", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "request", "in": "query", "required": False, "schema": {"type": "string"}},
+                *window,
+            ],
+        ),
+        "/planning/requests/{id}/coverage": query(
+            "request_coverage",
+            "How far the request's lines are covered by assignments in the window",
+            [_ref("parameters", "id"), *window],
+            404,
+        ),
+    }
 
 
 def _metrics_path(authenticated: bool) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from samples import request as planning_request
 from support import eventually
 
 from setu_planning.application import PlanningApplication
+from setu_planning.application.planning_index import ever_worker_key
 from setu_planning.application.readmodels import worker_key
 from setu_planning.domain.messages import MessageKind
 
@@ -294,6 +295,7 @@ def check_store(app: PlanningApplication, url: str, load: Load) -> dict[str, int
             worker = resource.message["worker"]["workerId"][0]["value"]
             stored["constraints"][worker] += submissions
             expected_lookups.add((app.digest(worker_key(worker)), resource_id))
+            expected_lookups.add((app.digest(ever_worker_key(worker)), resource_id))  # planning's, kept for as-of
             if [s.id for s in app.constraints.of_worker(worker)] != [resource_id]:
                 problems.append(f"{where}: of_worker({worker!r}) does not find exactly it")
             continue

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from setu_planning.interface.openapi import official, openapi_document
 
 METHODS = {"get", "put", "post", "delete"}
-FLASK_TO_OPENAPI = {"resource_id": "id", "line_id": "lineId", "path": "asset"}
+FLASK_TO_OPENAPI = {"resource_id": "id", "line_id": "lineId", "path": "asset", "hr_id": "hrId", "request_id": "id"}
 
 
 def _flask_operations(app) -> set[tuple[str, str]]:
