@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
@@ -229,9 +229,13 @@ class PlanningApplication(Application[UUID]):
 
         return erase_worker(self, hr_id, scheme, actor=actor)
 
-    def rebuild_read_models(self) -> int:
-        """Derive every read model anew from the event log; returns the number of events read."""
+    def rebuild_read_models(self, progress: Callable[[int], None] | None = None) -> int:
+        """Derive every read model anew from the event log; returns the number of events read.
+
+        ``progress`` is told the number of events read so far, as the work goes.
+        """
         counter = EventCounter()
+        counter.progress = progress
         self.recorder.rebuild_read_models(read_model_writes(self.recorder, self.filing, counter))
         return counter.count
 

@@ -109,7 +109,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
-        self._outcomes = OutcomeBook(self, self.backoff, self.share)
+        self.outcome_listeners: list[Callable[[str, str], None]] = []
+        """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
+        self._outcomes = OutcomeBook(self, self.backoff, self.share, report=self._report_outcome)
 
     # ------------------------------------------------------------- storage
     @property
@@ -353,6 +355,27 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             line=line,
             actor=entry["actor"],
         )
+
+    def _report_outcome(
+        self, outbox: Outbox, seq: int, outcome: Outcome, entry: Mapping[str, Any], retry_at: datetime | None
+    ) -> None:
+        """One ``delivery.outcome`` line per attempt (names and statuses only), and the listeners."""
+        name = "delivered" if outcome.delivered else "retrying" if outcome.retryable else "failed"
+        fields = {
+            "party": outbox.party, "delivery": str(delivery_id(outbox.id, seq)), "kind": outbox.kind,
+            "change": entry.get("change"), "outcome": name, "status": outcome.status,
+            "attempt": int(entry.get("attempts") or 0) + 1,
+            "next_attempt": retry_at.isoformat() if retry_at is not None else None,
+            "error": outcome.error,
+        }  # fmt: skip
+        level = logging.INFO if outcome.delivered else logging.WARNING
+        extra = {"setu_event": "delivery.outcome", "setu_fields": {k: v for k, v in fields.items() if v is not None}}
+        log.log(level, "delivery.outcome", extra=extra)
+        for listener in self.outcome_listeners:
+            try:
+                listener(outbox.party, name)
+            except Exception:  # noqa: BLE001 - a listener must not undo a recorded outcome
+                log.exception("delivery outcome listener failed")
 
     # ------------------------------------------------------- run & operate
     def run_once(self, transport: Transport, *, wait: bool = True) -> int:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -49,13 +50,20 @@ class Settled:
     outcome: Outcome
     error: BaseException | None = None
     done: bool = False
+    before: Mapping[str, Any] | None = None  # the entry as it was before this outcome
+    retry_at: datetime | None = None
+
+
+Report = Callable[[Outbox, int, Outcome, Mapping[str, Any], "datetime | None"], None]
+"""Told of each stored outcome (outbox, seq, outcome, the entry before it, the next attempt): logs, metrics."""
 
 
 class OutcomeBook:
     """Stores outcomes of concurrent sends together; :meth:`record` returns once its own is stored."""
 
-    def __init__(self, outboxes: Outboxes, backoff: Backoff, share: SendingShare):
+    def __init__(self, outboxes: Outboxes, backoff: Backoff, share: SendingShare, report: Report | None = None):
         self._outboxes = outboxes
+        self._report = report
         self._backoff = backoff
         self._share = share
         self._condition = threading.Condition()
@@ -90,10 +98,12 @@ class OutcomeBook:
                 applied = []
                 for member in group:
                     outbox = self._outboxes.get(member.outbox.id) if fresh else member.outbox
-                    if self._apply(outbox, member.seq, member.outcome):
-                        applied.append(outbox)
+                    if self._apply(outbox, member):
+                        applied.append((outbox, member))
                 if applied:
-                    self._outboxes.save(*applied)
+                    self._outboxes.save(*(outbox for outbox, _ in applied))
+                for outbox, member in applied:
+                    self._reported(outbox, member)
                 return
             except IntegrityError:
                 continue  # the follower queued on one of them meanwhile
@@ -101,25 +111,34 @@ class OutcomeBook:
                 break
         for member in group:
             try:
-                self._record_alone(member.outbox.id, member.seq, member.outcome)
+                self._record_alone(member)
             except Exception as error:  # noqa: BLE001 - raised by that delivery's own sender
                 member.error = error
 
-    def _record_alone(self, outbox_id: UUID, seq: int, outcome: Outcome) -> None:
+    def _record_alone(self, member: Settled) -> None:
         for _ in range(30):
-            outbox = self._outboxes.get(outbox_id)
-            if not self._apply(outbox, seq, outcome):
+            outbox = self._outboxes.get(member.outbox.id)
+            if not self._apply(outbox, member):
                 return
             try:
                 self._outboxes.save(outbox)
-                return
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.01))
-        raise RuntimeError(f"could not record the outcome of delivery {seq} of outbox {outbox_id}")
+                continue
+            self._reported(outbox, member)
+            return
+        raise RuntimeError(f"could not record the outcome of delivery {member.seq} of outbox {member.outbox.id}")
 
-    def _apply(self, outbox: Outbox, seq: int, outcome: Outcome) -> bool:
+    def _reported(self, outbox: Outbox, member: Settled) -> None:
+        if self._report is not None:
+            self._report(outbox, member.seq, member.outcome, member.before or {}, member.retry_at)
+
+    def _apply(self, outbox: Outbox, member: Settled) -> bool:
         """The outcome as an event of ``outbox``; False when an operator skipped that entry meanwhile."""
+        seq, outcome = member.seq, member.outcome
         now = datetime.now(UTC)
+        member.before = next((dict(e) for e in outbox.entries if e["seq"] == seq), {})
+        member.retry_at = None
         try:
             if outcome.delivered:
                 outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
@@ -129,7 +148,7 @@ class OutcomeBook:
                 held_until = self._share.held_until(outbox.party, now.timestamp())
                 if held_until is not None:
                     wait = max(wait, held_until - now.timestamp())
-                retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
+                retry_at = member.retry_at = now + timedelta(seconds=min(wait, MAX_DELAY))
                 outbox.record_attempt_failed(seq, error=outcome.error or "", retry_at=retry_at, at=now)
             else:
                 outbox.record_refused(seq, status=outcome.status, error=outcome.error or "", at=now)

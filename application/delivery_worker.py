@@ -10,6 +10,7 @@ whenever this process holds it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -25,6 +26,12 @@ class HasStore(Protocol):
 
     @property
     def store(self) -> PlanningStore: ...
+
+
+def _lock_line(*, held: bool) -> None:
+    """A ``delivery.lock`` line: which process delivers for the store (the log formatter reads the extras)."""
+    fields = {"held": held, "pid": os.getpid()}
+    log.info("delivery.lock", extra={"setu_event": "delivery.lock", "setu_fields": fields})
 
 
 class DeliveryLock:
@@ -45,6 +52,8 @@ class DeliveryLock:
         finally:
             if not self._held:
                 self._thread_lock.release()
+        if self._held:
+            _lock_line(held=True)
         return self._held
 
     def release(self) -> None:
@@ -55,6 +64,7 @@ class DeliveryLock:
         finally:
             self._held = False
             self._thread_lock.release()
+            _lock_line(held=False)
 
     def still_held(self) -> bool:
         """Whether the lock is still ours (a PostgreSQL session can be cut under us)."""

@@ -11,7 +11,7 @@ What each resource files is :meth:`.readmodels.Filing.file_history`'s to say.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -32,6 +32,8 @@ class EventCounter:
     """How many stored events a rebuild read."""
 
     count: int = 0
+    progress: Callable[[int], None] | None = None
+    """Told the number of events read so far, as the work goes."""
 
 
 def events_per_resource(recorder: PlanningRecorder) -> Iterator[list[Notification]]:
@@ -57,6 +59,8 @@ def read_model_writes(recorder: PlanningRecorder, filing: Filing, counter: Event
     resources = 0
     for notifications in events_per_resource(recorder):
         counter.count += len(notifications)
+        if counter.progress is not None:
+            counter.progress(counter.count)
         if not notifications[0].topic.startswith(RESOURCE_TOPICS):
             continue  # not a planning resource (e.g. an index aggregate of an older version)
         filing.file_history(notifications, batch, documents)

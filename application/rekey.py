@@ -49,11 +49,12 @@ class Encrypted(Protocol):
     def store(self) -> PlanningStore: ...
 
 
-def rekey(planning: Encrypted, delivery: Encrypted) -> int:
+def rekey(planning: Encrypted, delivery: Encrypted, progress: Callable[[int], None] | None = None) -> int:
     """Re-encrypt every stored value of ``planning``'s store (and its outbox); returns how many changed.
 
     First brings workers' data still in the open under their own keys (:mod:`.reseal`);
-    without a store key, that is all it does.
+    without a store key, that is all it does. ``progress`` is told the number of values
+    read so far, as the work goes.
     """
     cipher = planning.mapper.cipher
     if cipher is not None and not isinstance(cipher, RotatingAESCipher):
@@ -62,6 +63,8 @@ def rekey(planning: Encrypted, delivery: Encrypted) -> int:
     if cipher is None:
         return changed
     transform = _under_current(cipher)
+    if progress is not None:
+        transform = _counting(transform, progress)
     for app in (planning, delivery):
         columns = list(app.recorder.encrypted_columns())
         if app.snapshots is not None:
@@ -69,6 +72,20 @@ def rekey(planning: Encrypted, delivery: Encrypted) -> int:
         for column in columns:
             changed += app.store.rewrite(column, transform)
     return changed
+
+
+def _counting(
+    transform: Callable[[bytes], bytes | None], progress: Callable[[int], None]
+) -> Callable[[bytes], bytes | None]:
+    read = [0]
+
+    def counted(value: bytes) -> bytes | None:
+        read[0] += 1
+        if read[0] % 1000 == 0:
+            progress(read[0])
+        return transform(value)
+
+    return counted
 
 
 def _under_current(cipher: RotatingAESCipher) -> Callable[[bytes], bytes | None]:

@@ -123,7 +123,7 @@ def app_factory(options: ServeOptions) -> Callable[[], Flask]:
     def build() -> Flask:
         node = Node.open(options.database, options.parties_file)
         node.start_delivery()  # runs where the store's delivery lock is held
-        return node.wsgi_app()
+        return node.wsgi_app({"ACCESS_LOG": options.access_log})
 
     return build
 

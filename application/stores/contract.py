@@ -167,7 +167,7 @@ class DeliveryRow:
             "status": self.status,
             "attempts": self.attempts,
             "remoteId": self.remote_id,
-            "lastError": self.last_error,
+            "lastError": None if self.status in ("delivered", "skipped") else self.last_error,  # none stale
             "next": self.head and self.status == "pending",
         }
 

@@ -19,6 +19,7 @@ from ..http.server import default_workers
 from ..parties import PARTIES_VARIABLE
 from ..validate import add_validate_parser, run_validate
 from . import erase
+from .checks import add_log_options
 from .console import add_console_parser, console
 from .delivery import add_delivery_parsers, deliver, deliveries
 from .serve import serve
@@ -30,6 +31,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="setu-planning", description="SETU Planning & Scheduling, event-sourced.")
+    parser.add_argument("--version", action="version", version=f"setu-planning {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     db_help = (
         f"event store URL: sqlite:///FILE, memory:// or postgresql://USER:PASSWORD@HOST:PORT/DB "
@@ -40,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the REST API (gunicorn worker processes; waitress where gunicorn cannot run)"
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port to listen on (default 8000)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument(
         "--parties",
@@ -57,12 +59,17 @@ def _parser() -> argparse.ArgumentParser:
         default="gunicorn",
         help="gunicorn (POSIX, several processes) or waitress (one process, any OS)",
     )
+    add_log_options(serve)
+    serve.add_argument(
+        "--access-log", action="store_true",
+        help="one http.request line per request: method, route template, status, duration, party, request id",
+    )  # fmt: skip
 
     add_console_parser(commands, db_help)
 
     history = commands.add_parser("history", help="print the audit trail of a resource")
-    history.add_argument("kind", choices=sorted(BY_PATH))
-    history.add_argument("id")
+    history.add_argument("kind", choices=sorted(BY_PATH), help="the kind of resource")
+    history.add_argument("id", help="the resource id (the last segment of its Location)")
     history.add_argument("--db", help=db_help)
     add_token_parser(commands)
     add_delivery_parsers(commands, db_help)
@@ -81,6 +88,25 @@ def _parser() -> argparse.ArgumentParser:
     add_validate_parser(commands)
     erase.add_parser(commands, db_help)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("setu-planning")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
+    return number
 
 
 def _positive(value: str) -> int:

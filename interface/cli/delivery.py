@@ -11,6 +11,7 @@ from setu_planning.domain.errors import SetuError
 
 from ..node import Node, load_directory
 from ..parties import PARTIES_VARIABLE, PartiesFileError
+from .checks import add_log_options, mask_password
 from .store import open_store
 
 
@@ -19,12 +20,18 @@ def add_delivery_parsers(commands: argparse._SubParsersAction, db_help: str) -> 
     deliver.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     deliver.add_argument("--db", help=db_help)
     deliver.add_argument("--parties", help=f"the parties file (default: ${PARTIES_VARIABLE})")
+    add_log_options(deliver)
 
     listing = commands.add_parser("deliveries", help="list deliveries to counterparties; retry or skip a failed one")
     listing.add_argument("--db", help=db_help)
     listing.add_argument("--failed", action="store_true", help="only deliveries a counterparty refused")
     listing.add_argument("--party", help="only deliveries to this party")
     listing.add_argument("--resource", help="only deliveries about this resource id")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    listing.add_argument(
+        "--sort", choices=("newest", "oldest", "party", "status"), default="newest",
+        help="order of the listing (default: newest first, by when the change was queued)",
+    )  # fmt: skip
     actions = listing.add_subparsers(dest="action")
     for action, text in (("retry", "send a failed delivery again now"), ("skip", "give up on a delivery")):
         operate = actions.add_parser(action, help=text)
@@ -36,7 +43,11 @@ def deliver(args: argparse.Namespace) -> int:
     """Run outbound delivery alone: until stopped, or ``--once``."""
     import signal
     import threading
+    from collections import Counter
 
+    from ..logs import configure
+
+    configure(args.log_format)
     parties_file = args.parties or os.environ.get(PARTIES_VARIABLE)
     if not parties_file:
         print(f"setu-planning: give --parties FILE or set ${PARTIES_VARIABLE}", file=sys.stderr)
@@ -46,20 +57,29 @@ def deliver(args: argparse.Namespace) -> int:
     except (PartiesFileError, OSError) as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 2
+    missing = _missing_endpoint_tokens(parties)
     url = database_url(args.db)
     planning = open_store(url, must_exist=True)
     if planning is None:
         return 2
     node = Node(planning, parties)
     exchange = node.exchange
+    outcomes: Counter[str] = Counter()
+    exchange.delivery.outcome_listeners.append(lambda _party, outcome: outcomes.update([outcome]))
     try:
         if args.once:
-            work = exchange.deliver_once()
+            for problem in missing:
+                print(f"setu-planning: {problem}", file=sys.stderr)
+            try:
+                work = exchange.deliver_once()
+            except Exception as error:  # the store went away mid-run: said, not a traceback
+                print(f"setu-planning: cannot deliver from {mask_password(url)}: {error}", file=sys.stderr)
+                return 2
             if work is None:
                 print("setu-planning: another process is delivering for this store", file=sys.stderr)
-            else:
-                print(_delivery_summary(exchange.deliveries(limit=1_000_000)))
-            return 0
+                return 0
+            print(_run_summary(outcomes))
+            return 1 if missing or outcomes["failed"] else 0
         stopped = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopped.set())
@@ -72,11 +92,26 @@ def deliver(args: argparse.Namespace) -> int:
         planning.close()
 
 
-def _delivery_summary(rows: list) -> str:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to deliver"
+def _missing_endpoint_tokens(parties) -> list[str]:
+    """What stops delivery to a party before anything is sent: its endpoint token is not set."""
+    from ..parties import EndpointTokenMissing
+
+    problems = []
+    for config in parties.parties_with_endpoint():
+        try:
+            config.endpoint_token()
+        except EndpointTokenMissing as error:
+            problems.append(str(error))
+    return problems
+
+
+def _run_summary(outcomes) -> str:
+    """What this run did (not the store's totals): sent, and how each attempt ended."""
+    sent = sum(outcomes.values())
+    if not sent:
+        return "nothing was due: sent 0"
+    parts = ", ".join(f"{outcomes[name]} {name}" for name in ("delivered", "retrying", "failed") if outcomes[name])
+    return f"sent {sent}: {parts}"
 
 
 def deliveries(args: argparse.Namespace) -> int:
@@ -95,7 +130,7 @@ def deliveries(args: argparse.Namespace) -> int:
             print(f"delivery {row.id}: {row.status}")
             return 0
         resource = UUID(args.resource) if args.resource else None
-        rows = delivery.deliveries(resource_id=resource, party=args.party, failed=args.failed)
+        rows = delivery.deliveries(resource_id=resource, party=args.party, failed=args.failed, limit=1_000_000)
         held = delivery.held_back()
     except (SetuError, ValueError) as error:
         print(f"setu-planning: {error}", file=sys.stderr)
@@ -103,17 +138,62 @@ def deliveries(args: argparse.Namespace) -> int:
     finally:
         node.close()
         planning.close()
-    for party, why in sorted(held.items()):
-        if args.party in (None, party):
+    rows = _sorted(rows, args.sort)
+    held = {party: why for party, why in sorted(held.items()) if args.party in (None, party)}
+    if args.json:
+        import json
+
+        for party, why in held.items():
+            print(json.dumps({"party": party, "heldBack": why}, ensure_ascii=False))
+
+        for row in rows:
+            print(json.dumps(_listed(row), ensure_ascii=False))
+    else:
+        for party, why in held.items():
             print(f"party {party}: {why}")
-    table = [("id", "resource", "party", "change", "status", "attempts", "remote id", "last error")]
+        _print_table(rows)
+    return 1 if any(row.status == "failed" for row in rows) else 0
+
+
+def _when(epoch: float | None) -> str | None:
+    from datetime import UTC, datetime
+
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _listed(row) -> dict:
+    """A delivery as listed: its JSON with times; a finished one carries no stale error or due time."""
+    listed = row.as_json()
+    listed["queued"] = _when(getattr(row, "queued_at", None))
+    listed["lastAttempt"] = _when(getattr(row, "last_attempt_at", None) or (row.updated_at if row.attempts else None))
+    listed["nextDue"] = _when(row.due_at) if row.status == "pending" else None
+    if row.status in ("delivered", "skipped"):
+        listed["lastError"] = None
+    return listed
+
+
+def _sorted(rows: list, order: str) -> list:
+    def queued(row) -> float:
+        return getattr(row, "queued_at", None) or row.updated_at or 0.0
+
+    if order == "party":
+        return sorted(rows, key=lambda r: (r.party, -queued(r)))
+    if order == "status":
+        return sorted(rows, key=lambda r: (r.status, -queued(r)))
+    return sorted(rows, key=queued, reverse=order == "newest")
+
+
+def _print_table(rows: list) -> None:
+    table = [("id", "resource", "party", "change", "status", "tries", "last attempt", "next due", "last error")]
     for row in rows:
-        change = f"{row.change} {row.line_id}" if row.line_id else row.change
+        listed = _listed(row)
+        change = row.change + (f" {row.line_id}" if row.line_id else "")
+        error = listed["lastError"] or ""
         table.append(
-            (str(row.id), f"{row.kind} {row.resource_id}", row.party, change, row.status,
-             str(row.attempts), row.remote_id or "-", row.last_error or "")
+            (str(row.id), f"{row.kind} {row.resource_id}", row.party, change, row.status, str(row.attempts),
+             listed["lastAttempt"] or "-",
+             listed["nextDue"] or "-", error if len(error) <= 60 else error[:57] + "...")
         )  # fmt: skip
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     for r in table:
         print("  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip())
-    return 0

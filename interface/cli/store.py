@@ -20,13 +20,17 @@ def rekey_store(db: str | None) -> int:
     planning = open_store(database_url(db), must_exist=True)
     if planning is None:
         return 2
+    from .progress import Progress
+
     node = Node(planning)
+    progress = Progress("rekey", None, unit="values")
     try:
-        changed = rekey(planning, node.delivery)
+        changed = rekey(planning, node.delivery, progress=progress.update)
     except ValueError as error:
         print(f"setu-planning: {error}", file=sys.stderr)
         return 1
     finally:
+        progress.close()
         node.close()
         planning.close()
     print(f"re-encrypted {changed} stored values under the current key")
@@ -41,11 +45,15 @@ def rebuild_read_models(db: str | None) -> int:
     planning = open_store(database_url(db), must_exist=True)
     if planning is None:
         return 2
+    from .progress import Progress
+
+    progress = Progress("rebuild", planning.recorder.max_notification_id() or 0)
     try:
         started = time.perf_counter()
-        events = planning.rebuild_read_models()
+        events = planning.rebuild_read_models(progress=progress.update)
         seconds = time.perf_counter() - started
     finally:
+        progress.close()
         planning.close()
     print(
         f"rebuilt the read models from {events} events in {seconds:.1f} s ({events / max(seconds, 1e-9):,.0f} events/s)"
@@ -65,7 +73,7 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
         return 1
     finally:
         app.close()
-    rows = [("version", "timestamp (UTC)", "event", "actor", "SETU", "changes")]
+    rows = [("version", "timestamp (UTC)", "event", "actor", "party", "on behalf of", "SETU", "changes")]
     for entry in entries:
         rows.append(
             (
@@ -73,6 +81,8 @@ def print_history(kind: str, resource_id: str, db: str | None) -> int:
                 entry.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f"),
                 entry.type,
                 entry.actor or "-",
+                entry.party or "-",
+                entry.on_behalf_of or "-",
                 entry.setu_version or "-",
                 _summary(entry.changes),
             )
@@ -89,15 +99,28 @@ def open_store(url: str, *, must_exist: bool) -> PlanningApplication | None:
 
     A read-only command must not create an empty SQLite file for a mistyped path.
     """
+    from .checks import mask_password, store_url_problem
+
+    problem = store_url_problem(url)
+    if problem:
+        print(f"setu-planning: {problem}", file=sys.stderr)
+        return None
+    masked = mask_password(url)
     if must_exist and url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if ":memory:" not in str(path) and not path.exists():
-            print(f"setu-planning: cannot open {url}: no such file", file=sys.stderr)
+            print(f"setu-planning: cannot open {masked}: no such file", file=sys.stderr)
             return None
     try:
         return PlanningApplication(url)
-    except Exception as error:  # any driver's failure to open, said plainly
-        print(f"setu-planning: cannot open {url}: {error}", file=sys.stderr)
+    except Exception as error:  # any driver's failure to open, said plainly, on one line
+        from urllib.parse import urlsplit
+
+        text = " ".join(str(error).split())
+        password = urlsplit(url).password
+        if password:
+            text = text.replace(password, "***")
+        print(f"setu-planning: cannot open {masked}: {text}", file=sys.stderr)
         return None
 
 

@@ -57,6 +57,9 @@ class Exchange:
             backoff=backoff,
             concurrency=party_concurrency(parties),
         )
+        from ..metrics import observe_attempt
+
+        self.delivery.outcome_listeners.append(observe_attempt)  # delivery attempts in /metrics
         self._poll_seconds = poll_seconds
         self._worker: DeliveryWorker | None = None
 

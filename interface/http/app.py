@@ -18,9 +18,11 @@ from setu_planning.application import PlanningApplication
 
 from ..codecs import media
 from ..codecs.kinds import KINDS
+from ..openapi import install_openapi
 from ..parties import Authenticator, PartyDirectory
 from .context import NODE, OwnRecords, Served
 from .errors import register_error_handlers
+from .observe import install_observability, queue_figures
 from .routes import resource_blueprint
 from .routes.planning import planning_blueprint
 
@@ -50,7 +52,7 @@ def create_app(
     Settings: ``MAX_CONTENT_LENGTH`` (bytes, default 1 MiB) and ``ACTOR_HEADER``
     (default ``X-SETU-Actor``).
     """
-    app = Flask("setu_planning")
+    app = Flask("setu_planning", static_folder=None)  # no static files: every route is in the OpenAPI
     app.config.update(MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY, ACTOR_HEADER="X-SETU-Actor")
     app.config.update(settings or {})
     app.extensions["setu_planning"] = application
@@ -61,6 +63,8 @@ def create_app(
     for kind in KINDS:
         app.register_blueprint(resource_blueprint(kind))
     app.register_blueprint(planning_blueprint())
+    install_openapi(app, authenticated=parties is not None)
+    install_observability(app, open_mode=parties is None, queue=queue_figures)
     app.before_request(_authenticate)
     register_error_handlers(app)
 

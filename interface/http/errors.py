@@ -6,7 +6,7 @@ that cannot be told), by the codec the client reads it with.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
 from setu_planning.domain.errors import (
@@ -65,6 +65,7 @@ def _setu_error(error: SetuError) -> Response:
 
 def _unauthenticated(error: Unauthenticated) -> Response:
     """401 with a Bearer challenge; the reason never holds the presented credential."""
+    g.refusal = error.reason  # logged as credential.refused (observe.py)
     response = error_response(401, "SETU-UNAUTHENTICATED", error.reason)
     response.headers["WWW-Authenticate"] = error.challenge()
     return response

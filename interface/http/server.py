@@ -49,6 +49,8 @@ class ServeOptions:
     threads: int
     server: str  # "gunicorn" | "waitress"
     limits: ServerLimits = ServerLimits()
+    log_format: str = "text"
+    access_log: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -97,6 +99,40 @@ def run(options: ServeOptions, build: Callable[[], Any]) -> None:
         _run_waitress(options, build)
 
 
+def _gunicorn_logger(log_format: str) -> type:
+    """gunicorn's logger with its lines in our format (one JSON object per line with ``json``)."""
+    from gunicorn.glogging import Logger
+
+    from ..logs import OncePerInterval, formatter
+
+    class SetuPlanningLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                handler.setFormatter(formatter(log_format))
+                handler.addFilter(OncePerInterval())
+
+    return SetuPlanningLogger
+
+
+def _worker_started(worker: Any) -> None:
+    import logging
+
+    from ..logs import event
+
+    event(logging.getLogger("setu_planning.server"), logging.INFO, "worker.start", pid=worker.pid)
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    import logging
+
+    from ..logs import event
+    from ..metrics import worker_exited
+
+    worker_exited(worker.pid)
+    event(logging.getLogger("setu_planning.server"), logging.INFO, "worker.stop", pid=worker.pid)
+
+
 def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -111,9 +147,13 @@ def _run_gunicorn(options: ServeOptions, build: Callable[[], Any]) -> None:
                 "threads": options.threads,
                 "preload_app": False,  # each worker opens its own store after the fork
                 "proc_name": "setu-planning",
-                "accesslog": None,  # paths carry resource ids, never tokens; still off by default
+                "accesslog": None,  # the app logs requests (http.request) with route templates, not paths
                 "errorlog": "-",
-                "loglevel": "warning",
+                "loglevel": "info",  # its start, worker and stop lines, in our format
+                "logger_class": _gunicorn_logger(options.log_format),
+                "control_socket_disable": True,  # one control socket per user would clash between instances
+                "post_worker_init": _worker_started,
+                "child_exit": _worker_exited,
                 "graceful_timeout": 10,
                 # No client-supplied header changes routing or scheme: gunicorn trusts loopback's
                 # SCRIPT_NAME, PATH_INFO and X-Forwarded-* by default; here nobody is trusted.

@@ -13,6 +13,7 @@ every change, the receiver's naming the sending party.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -80,7 +81,10 @@ def pair(start_server, tmp_path, monkeypatch):
             # This side presents its own token at the other side's endpoint.
             environment = {variables[other]: tokens[me]}
             server = start_server(
-                folder / "store.sqlite3", args=["--parties", str(parties)], env=environment, port=ports[me]
+                folder / "store.sqlite3",
+                args=["--parties", str(parties), "--log-format", "json", "--access-log"],
+                env=environment,
+                port=ports[me],
             )
             for variable, value in environment.items():
                 monkeypatch.setenv(variable, value)  # the pulls this test makes through the exchange
@@ -89,12 +93,39 @@ def pair(start_server, tmp_path, monkeypatch):
             side = Side(me, server, app, directory, Exchange(app, directory))
             opened.append(side)
             sides.append(side)
+            secrets.extend(tokens.values())
         return sides[0], sides[1]
 
+    secrets: list[str] = []
     yield make
     for side in opened:
         side.exchange.close()
         side.app.close()
+    seen: set[str] = set()
+    for side in opened:
+        side.server.stop()
+        seen |= assert_log_is_clean(side.server, secrets)
+    if opened:
+        assert {"http.request", "delivery.outcome", "service.start"} <= seen
+
+
+# Personal data and content of the samples the scenarios exchange: none of it may reach a log line.
+PERSONAL = ("W-1", "Tholen", "Monday day shift", "Picker")
+
+
+def assert_log_is_clean(server: ServerProcess, secrets: list[str]) -> set[str]:
+    """Every line the server wrote is one JSON object; none holds a token or personal data. Its events."""
+    lines = []
+    for number in range(1, server.starts + 1):
+        for suffix in ("out", "err"):
+            path = server.log_dir / f"server-{number}.{suffix}"
+            if path.exists():
+                lines += path.read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    text = "\n".join(lines)
+    for secret in (*secrets, *PERSONAL):
+        assert secret not in text, f"the log holds {secret[:12]!r}..."
+    return {e["event"] for e in events}
 
 
 def delivered(sender: Side, resource_id) -> list:

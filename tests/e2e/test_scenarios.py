@@ -572,19 +572,22 @@ def test_history_command_prints_the_events_in_order(spec_dir, server, http, cli_
     )
     assert run.returncode == 0, run.stderr
     header, *rows = run.stdout.splitlines()
-    assert re.split(r"\s{2,}", header) == ["version", "timestamp (UTC)", "event", "actor", "SETU", "changes"]
-    table = [re.split(r"\s{2,}", row.rstrip(), maxsplit=5) for row in rows]
-    assert [row[:5] for row in table] == [
+    assert re.split(r"\s{2,}", header) == [
+        "version", "timestamp (UTC)", "event", "actor", "party", "on behalf of", "SETU", "changes"]  # fmt: skip
+    table = [re.split(r"\s{2,}", row.rstrip(), maxsplit=7) for row in rows]
+    assert [row[:7] for row in table] == [
         [
             str(e["version"]),
             datetime.fromisoformat(e["timestamp"]).strftime("%Y-%m-%d %H:%M:%S.%f"),
             e["type"],
             party.actor,
+            e["party"] or "-",
+            e["onBehalfOf"] or "-",
             "2.0",
         ]
         for e in events
     ]
-    assert [row[5] for row in table] == [
+    assert [row[7] for row in table] == [
         "documentId Constraints_20220912170054727202",
         "line periodicplanningline_5 (periodic)",
         "line singleplanningline_4: singleAvailabilityLine[singleplanningline_4]/availabilityStatus: "

@@ -196,10 +196,10 @@ def test_a_refused_change_holds_back_that_resource_until_an_operator_retries_or_
 
     # The operator sees it ...
     listing = sender.cli("deliveries", "--failed", "--db", sender.db_url)
-    assert listing.returncode == 0, listing.stderr
+    assert listing.returncode == 1, "a listed failure is exit 1, for a cron job to alert on"
     lines = listing.stdout.strip().splitlines()
     assert len(lines) == 2 and lines[0].split()[:3] == ["id", "resource", "party"], listing.stdout
-    for shown in (str(refused.id), str(blocked), PARTY, "replace", "failed", "400", "scripted answer 400", remote_c):
+    for shown in (str(refused.id), str(blocked), PARTY, "replace", "failed", "400", "scripted answer 400"):
         assert shown in lines[1], f"{shown!r} not in {lines[1]!r}"
 
     # ... the counterparty is fixed, and the operator retries: the refused change, then the one behind it.
@@ -216,6 +216,12 @@ def test_a_refused_change_holds_back_that_resource_until_an_operator_retries_or_
     assert [r.attempts for r in sender.rows(blocked)] == [1, 2, 1]
     assert stub.message(remote_c) == sender.app.requests.get(blocked).message
     assert sender.exchange.deliveries(failed=True) == []
+    as_json = sender.cli("deliveries", "--json", "--resource", str(blocked), "--db", sender.db_url)
+    assert as_json.returncode == 0, as_json.stderr
+    listed_rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [r["status"] for r in listed_rows] == ["delivered"] * 3
+    assert all(r["lastError"] is None and r["nextDue"] is None for r in listed_rows), "no stale error once delivered"
+    assert next(r for r in listed_rows if r["id"] == str(refused.id))["remoteId"] == remote_c
 
     # Another refusal, skipped by the operator: the next change gets its turn, the skipped one never arrives.
     stub.fail_matching("PUT", f"/planning/requests/{remote_c}/lines/P1", status=400)
