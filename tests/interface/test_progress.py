@@ -24,13 +24,13 @@ def test_off_a_terminal_a_line_comes_every_few_seconds_with_rate_and_time_left()
 def test_rebuild_reports_progress_as_it_reads_the_log(tmp_path):
     import samples
 
-    from setu_planning.application import PlanningApplication
+    from setu_planning.application import Caller, PlanningApplication
 
     app = PlanningApplication(f"sqlite:///{tmp_path}/p.sqlite3")
     for n in range(3):
         message = samples.request()
         message["documentId"]["value"] = f"R{n}"
-        app.requests.submit(message, actor="t", setu_version="2.0")
+        app.requests.submit(message, by=Caller.local("t", setu_version="2.0"))
     seen: list[int] = []
     total = app.rebuild_read_models(progress=seen.append)
     app.close()
