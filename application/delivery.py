@@ -333,6 +333,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                                f"{type(error).__name__}: {error}", exc_info=True)  # fmt: skip
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
         outcome = self.share.through_circuit(outbox.party, outcome)
+        self.share.answered(outbox_id, outbox.party)  # the party's next request need not wait for this commit
+        self._wake.set()
         self._outcomes.record(outbox, entry["seq"], outcome)
         return 1
 
@@ -379,7 +381,14 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
 
     # ------------------------------------------------------- run & operate
     def run_once(self, transport: Transport, *, wait: bool = True) -> int:
-        """Follow the log to its end, then send everything due; returns the work started."""
+        """Follow the log to its end, then send everything due; returns the work started.
+
+        With ``wait=False`` (the background worker, which calls again while
+        there is work) it follows one page, then sends what is due: a long
+        backlog in the log is sent while it is still being read, not after.
+        """
+        if not wait:
+            return self.follow() + self.deliver_due(transport, wait=False)
         work = 0
         while read := self.follow():
             work += read

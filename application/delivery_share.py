@@ -79,6 +79,7 @@ class SendingShare:
         self.concurrency = dict(concurrency or {})
         self._lock = threading.Lock()
         self._in_flight: set[UUID] = set()
+        self._answered: set[UUID] = set()  # under way, but no longer counted in the party's share
         self._sending: dict[str, int] = {}
         self._circuits: dict[str, Circuit] = {}
         self._cooling: dict[UUID, float] = {}
@@ -128,10 +129,25 @@ class SendingShare:
         with self._lock:
             return len(self._in_flight)
 
+    def answered(self, outbox_id: UUID, party: str) -> None:
+        """The party has answered this delivery: its request no longer counts towards the party's share.
+
+        The outbox stays under way until :meth:`release` (its outcome is being
+        recorded), so its next change still waits; but the party's next request
+        need not wait for that commit.
+        """
+        with self._lock:
+            if outbox_id in self._in_flight and outbox_id not in self._answered:
+                self._answered.add(outbox_id)
+                self._sending[party] = max(0, self._sending.get(party, 1) - 1)
+
     def release(self, outbox_id: UUID, party: str) -> None:
         with self._lock:
             self._in_flight.discard(outbox_id)
-            self._sending[party] = max(0, self._sending.get(party, 1) - 1)
+            if outbox_id in self._answered:
+                self._answered.discard(outbox_id)
+            else:
+                self._sending[party] = max(0, self._sending.get(party, 1) - 1)
 
     def cool(self, outbox_id: UUID, party: str, error: BaseException) -> None:
         """Even recording failed: leave this outbox alone a while, and say so once."""

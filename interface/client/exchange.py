@@ -100,8 +100,8 @@ class Exchange:
 
     def close(self) -> None:
         self.stop()
+        self.delivery.close()  # waits for the sends under way, which still use the transport's pools
         self.transport.close()
-        self.delivery.close()
 
     # ------------------------------------------------------------------ pull
     def pull(self, party: str, kind: MessageKind | str, remote_id: str) -> ResourceState:

@@ -8,6 +8,7 @@ delivered when reading the counterparty's state shows the change is there.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from setu_planning.application.delivery import OutboundChange, Outcome
@@ -25,9 +26,14 @@ class ClientTransport:
         self._parties = parties
         self._timeouts = (connect_timeout, read_timeout)
         self._clients: dict[str, SetuClient] = {}
+        self._made = threading.Lock()  # the sender threads start at once: one pool per party, not one each
 
     def client(self, party: str) -> SetuClient:
         """The client for a party's endpoint (its token is read from the environment at each call)."""
+        with self._made:
+            return self._client(party)
+
+    def _client(self, party: str) -> SetuClient:
         if party not in self._clients:
             config = self._parties[party]
             if config.endpoint is None:

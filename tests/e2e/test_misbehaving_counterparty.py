@@ -5,8 +5,9 @@ and a bad one (both real HTTP servers on 127.0.0.1, :mod:`tests.exchange.hostile
 with short per-party deadlines. Twenty changes are owed to the bad party, then
 one to the good party. For each way of misbehaving: the good party's change
 arrives meanwhile, the serving processes stay small, the bad deliveries are
-recorded with an error and not as delivered, and no remote id is stored for
-them.
+recorded with an error and not as delivered, a second change to one of the
+bad resources waits behind its failed first one (order per resource and
+party), and no remote id is stored for them.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def _deliveries(db_file: Path, party: str) -> list[dict]:
         with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as connection:
             connection.row_factory = sqlite3.Row
             rows = connection.execute(
-                "SELECT status, attempts, remote_id, last_error, due_at FROM setudelivery_deliveries WHERE party = ?",
+                "SELECT resource_id, seq, version, head, status, attempts, remote_id, last_error, due_at "
+                "FROM setudelivery_deliveries WHERE party = ? ORDER BY resource_id, seq",
                 (party,),
             ).fetchall()
     except sqlite3.OperationalError:
@@ -126,9 +128,14 @@ def test_a_misbehaving_party_never_holds_up_the_good_one_nor_stores_anything_wro
     rss_before = _rss_mb(serve.process.pid)
 
     app = PlanningApplication(f"sqlite:///{db_file}")
+    planner = Caller.local("planner", setu_version="2.0")
     try:
-        for number in range(BAD_CHANGES):
-            app.requests.submit(_message(f"BAD-{number}", "BAD"), by=Caller.local("planner", setu_version="2.0"))
+        first = app.requests.submit(_message("BAD-0", "BAD"), by=planner).state.id
+        changed = _message("BAD-0", "BAD")
+        changed["positionProfile"]["positionTitle"] = "Forklift driver"
+        app.requests.replace(first, changed, by=planner)
+        for number in range(1, BAD_CHANGES):
+            app.requests.submit(_message(f"BAD-{number}", "BAD"), by=planner)
         app.requests.submit(_message("GOOD-1", "GOOD"), by=Caller.local("planner", setu_version="2.0"))
     finally:
         app.close()
@@ -148,13 +155,23 @@ def test_a_misbehaving_party_never_holds_up_the_good_one_nor_stores_anything_wro
 
     failed = wait_for(bad_failures_recorded, f"a failed delivery to the bad party recorded ({mode})", timeout=30)
     rows = _deliveries(db_file, "bad")
-    assert len(rows) == BAD_CHANGES
+    assert len(rows) == BAD_CHANGES + 1
     assert not [r for r in rows if r["status"] == "delivered"], rows
     assert not [r for r in rows if r["remote_id"]], "a remote id was stored from a misbehaving answer"
     assert all(r["status"] in ("pending", "failed") for r in rows)
     assert max(peak) - rss_before < RSS_GROWTH_MB, (rss_before, max(peak))
     if mode == "retry-after-huge":
         assert all(r["due_at"] <= time.time() + 3600 + 60 for r in failed), failed  # Retry-After capped
+
+    def first_of_resource_failed() -> list[dict]:
+        mine = [r for r in _deliveries(db_file, "bad") if r["resource_id"] == first.hex]
+        return mine if mine and mine[0]["attempts"] >= 1 and mine[0]["last_error"] else []
+
+    created, replaced = wait_for(first_of_resource_failed, f"the first change of one bad resource failed ({mode})")
+    assert created["version"] < replaced["version"], (created, replaced)
+    assert created["head"] and not replaced["head"], (created, replaced)
+    assert replaced["status"] == "pending" and replaced["attempts"] == 0, replaced
+    assert not [r for r in bad.requests_in(mode) if b"Forklift driver" in r.body], "the later change overtook"
     wait_for(
         lambda: [r["status"] for r in _deliveries(db_file, "good")] == ["delivered"],
         f"the good party's delivery recorded as delivered: {json.dumps(_deliveries(db_file, 'good'))}",

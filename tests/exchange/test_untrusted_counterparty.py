@@ -35,6 +35,7 @@ from setu_planning.application.delivery import Backoff
 from setu_planning.domain.errors import SetuError
 from setu_planning.interface.client import SetuClientFailure, SetuTransportError
 from setu_planning.interface.exchange import Exchange
+from setu_planning.interface.http.app import create_app
 from setu_planning.interface.parties import load_parties
 
 OWED = 20
@@ -203,3 +204,23 @@ def test_deliveries_says_a_party_is_held_back_and_why_from_another_process(tmp_p
     first = listed.stdout.splitlines()[0]
     assert first.startswith("party bad: held back until ") and "failures in a row" in first, listed.stdout
     assert "503" in first, first
+
+
+def test_the_rest_deliveries_of_a_resource_say_its_party_is_held_back_and_why(tmp_path, sender, hostile_counterparty):
+    app, _ = sender
+    hostile_counterparty.mode = "server-error"
+    parties = load_parties(tmp_path / "parties.toml")
+    exchange = Exchange(app, parties, backoff=Backoff(base=60.0, cap=120.0), poll_seconds=0.05)
+    try:
+        resources = [submit(app, f"D-rest-held-{n}") for n in range(6)]
+        exchange.start()
+        wait_for(lambda: exchange.delivery.held_back().get("bad"), "the failing party is held back")
+    finally:
+        exchange.close()
+    client = create_app(app).test_client()
+    listed = client.get(f"/planning/requests/{resources[-1]}/deliveries", headers={"Accept": "application/json"})
+    assert listed.status_code == 200, listed.text
+    body = listed.get_json()
+    assert sorted(body["heldBack"]) == ["bad"], body
+    assert body["heldBack"]["bad"].startswith("held back until ") and "503" in body["heldBack"]["bad"], body
+    assert {row["party"] for row in body["deliveries"]} == {"good", "bad"}, body
