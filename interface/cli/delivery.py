@@ -11,7 +11,7 @@ from setu_planning.domain.errors import SetuError
 
 from ..node import Node, load_directory
 from ..parties import PARTIES_VARIABLE, PartiesFileError
-from .checks import add_log_options, mask_password
+from .checks import Say, add_log_options, mask_password
 from .store import open_store
 
 
@@ -83,7 +83,9 @@ def deliver(args: argparse.Namespace) -> int:
         stopped = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopped.set())
-        print(f"setu-planning delivering from {url}", flush=True)
+        say = Say(args.log_format)
+        say.info("delivery.start", f"setu-planning delivering from {mask_password(url)}", stdout=True,
+                 store=mask_password(url))  # fmt: skip
         exchange.start()
         stopped.wait()
         return 0
