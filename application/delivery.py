@@ -42,12 +42,13 @@ from eventsourcing.projection import EventSourcedProjection
 from setu_planning.domain.aggregates import PlanningResource
 from setu_planning.domain.errors import SetuError
 from setu_planning.domain.messages import LineKind
-from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, delivery_id, outbound_change
+from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, outbound_change
 from setu_planning.domain.parties import Party, parties_named
 from setu_planning.domain.visibility import owed_change, sight
 
 from .app import PlanningApplication
-from .delivery_outcomes import OutcomeBook
+from .delivery_outcomes import OutcomeBook, report_outcome
+from .delivery_rows import delivery_rows
 from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
@@ -136,41 +137,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 touched[event.originator_id].add(seq)
         for outbox in processing_event.aggregates.values():
             if isinstance(outbox, Outbox):
-                rows.extend(self._rows(outbox, touched.get(outbox.id, set())))
+                rows.extend(delivery_rows(outbox, touched.get(outbox.id, set())))
         return super()._record(processing_event)
-
-    @staticmethod
-    def _rows(outbox: Outbox, seqs: set[int]) -> list[DeliveryRow]:
-        head = outbox.head
-        wanted = set(seqs) | ({head["seq"]} if head else set())
-        rows = []
-        for seq in sorted(wanted):
-            entry = outbox.entry(seq)
-            if entry is None:
-                continue
-            due = entry["due_at"]
-            updated = entry["updated_at"]
-            rows.append(
-                DeliveryRow(
-                    id=delivery_id(outbox.id, seq),
-                    outbox_id=outbox.id,
-                    resource_id=outbox.resource_id,
-                    kind=outbox.kind,
-                    party=outbox.party,
-                    seq=seq,
-                    version=entry["version"],
-                    change=entry["change"],
-                    line_id=entry["line_id"],
-                    status=entry["status"],
-                    attempts=entry["attempts"],
-                    remote_id=outbox.remote_id,
-                    last_error=(entry["last_error"] or None) and entry["last_error"][:500],
-                    due_at=due.timestamp() if due else None,
-                    updated_at=updated.timestamp() if updated else None,
-                    head=head is not None and head["seq"] == seq,
-                )
-            )
-        return rows
 
     # --------------------------------------------------------------- follow
     def follow(self) -> int:
@@ -361,23 +329,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
     def _report_outcome(
         self, outbox: Outbox, seq: int, outcome: Outcome, entry: Mapping[str, Any], retry_at: datetime | None
     ) -> None:
-        """One ``delivery.outcome`` line per attempt (names and statuses only), and the listeners."""
-        name = "delivered" if outcome.delivered else "retrying" if outcome.retryable else "failed"
-        fields = {
-            "party": outbox.party, "delivery": str(delivery_id(outbox.id, seq)), "kind": outbox.kind,
-            "change": entry.get("change"), "outcome": name, "status": outcome.status,
-            "attempt": int(entry.get("attempts") or 0) + 1,
-            "next_attempt": retry_at.isoformat() if retry_at is not None else None,
-            "error": outcome.error,
-        }  # fmt: skip
-        level = logging.INFO if outcome.delivered else logging.WARNING
-        extra = {"setu_event": "delivery.outcome", "setu_fields": {k: v for k, v in fields.items() if v is not None}}
-        log.log(level, "delivery.outcome", extra=extra)
-        for listener in self.outcome_listeners:
-            try:
-                listener(outbox.party, name)
-            except Exception:  # noqa: BLE001 - a listener must not undo a recorded outcome
-                log.exception("delivery outcome listener failed")
+        report_outcome(self.outcome_listeners, outbox, seq, outcome, entry, retry_at)
 
     # ------------------------------------------------------- run & operate
     def run_once(self, transport: Transport, *, wait: bool = True) -> int:

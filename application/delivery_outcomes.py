@@ -16,6 +16,7 @@ order per resource and party, and at-least-once delivery, are unchanged.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -27,7 +28,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from setu_planning.domain.outbox import NotTheHead, Outbox
+from setu_planning.domain.outbox import NotTheHead, Outbox, delivery_id
 
 from .delivery_share import SendingShare
 from .delivery_transport import MAX_DELAY, Backoff, Outcome
@@ -155,3 +156,33 @@ class OutcomeBook:
         except NotTheHead:
             return False
         return True
+
+
+log = logging.getLogger("setu_planning.delivery")
+
+
+def report_outcome(
+    listeners: list[Callable[[str, str], None]],
+    outbox: Outbox,
+    seq: int,
+    outcome: Outcome,
+    entry: Mapping[str, Any],
+    retry_at: datetime | None,
+) -> None:
+    """One ``delivery.outcome`` line per attempt (names and statuses only), and the listeners."""
+    name = "delivered" if outcome.delivered else "retrying" if outcome.retryable else "failed"
+    fields = {
+        "party": outbox.party, "delivery": str(delivery_id(outbox.id, seq)), "kind": outbox.kind,
+        "change": entry.get("change"), "outcome": name, "status": outcome.status,
+        "attempt": int(entry.get("attempts") or 0) + 1,
+        "next_attempt": retry_at.isoformat() if retry_at is not None else None,
+        "error": outcome.error,
+    }  # fmt: skip
+    level = logging.INFO if outcome.delivered else logging.WARNING
+    extra = {"setu_event": "delivery.outcome", "setu_fields": {k: v for k, v in fields.items() if v is not None}}
+    log.log(level, "delivery.outcome", extra=extra)
+    for listener in listeners:
+        try:
+            listener(outbox.party, name)
+        except Exception:  # noqa: BLE001 - a listener must not undo a recorded outcome
+            log.exception("delivery outcome listener failed")
