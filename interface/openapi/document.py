@@ -17,10 +17,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from . import official
+from .extensions import metrics_path, planning_query_paths, service_paths
+from .parts import EXTENSION_TAG, JSON, SERVICE_TAG, answer, body, errors, headers, operation, parameters, ref
 from .schemas import line_body, message_list_ref, message_ref
-
-JSON = "application/json"
-XML = "application/xml"
 
 #: (path segment, SETU message, line fields, official tag)
 KINDS = (
@@ -28,9 +27,6 @@ KINDS = (
     ("assignments", "PlanningAssignment", ("periodicPlanningLine", "singlePlanningLine"), "Planning assignment"),
     ("constraints", "PlanningConstraints", ("periodicAvailabilityLine", "singleAvailabilityLine"), "Planning constraints"),
 )  # fmt: skip
-
-SERVICE_TAG = "Service"
-EXTENSION_TAG = "setu-planning extensions"
 
 
 def _package_version() -> str:
@@ -47,13 +43,13 @@ def build_document(*, authenticated: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for segment, message, line_fields, tag in KINDS:
         paths.update(_kind_paths(segment, message, line_fields, tag, authenticated))
-    paths.update(_planning_query_paths(authenticated))
-    paths.update(_service_paths())
-    paths["/metrics"] = _metrics_path(authenticated)
+    paths.update(planning_query_paths(authenticated))
+    paths.update(service_paths())
+    paths["/metrics"] = metrics_path(authenticated)
     components: dict[str, Any] = {
         "schemas": component_schemas(),
-        "parameters": _parameters(),
-        "headers": _headers(),
+        "parameters": parameters(),
+        "headers": headers(),
     }
     if authenticated:
         components["securitySchemes"] = {
@@ -88,102 +84,15 @@ def build_document(*, authenticated: bool) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------- pieces
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _parameters() -> dict[str, Any]:
-    return {
-        "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
-               "description": "The resource id the server assigned (the Location of its POST)."},
-        "lineId": {"name": "lineId", "in": "path", "required": True, "schema": {"type": "string"},
-                   "description": "The line's lineId value."},
-        "setuVersionId": {"name": "setuVersionId", "in": "header", "required": True,
-                          "schema": {"type": "string", "enum": ["1.0", "2.0"]},
-                          "description": "The SETU version of the body."},
-        "answerVersion": {"name": "setuVersionId", "in": "header", "required": False,
-                          "schema": {"type": "string", "enum": ["1.0", "2.0"]},
-                          "description": "The SETU version of the answer (default: the resource's own)."},
-        "ifMatch": {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-                    "description": 'Only if the resource is at this version (its ETag, e.g. "3"); else 412.'},
-        "actor": {"name": "X-SETU-Actor", "in": "header", "required": False, "schema": {"type": "string"},
-                  "description": "The user the calling system acts for (recorded as on-behalf-of)."},
-        "asOf": {"name": "asOf", "in": "query", "required": False,
-                 "schema": {"type": "string", "format": "date-time"},
-                 "description": "The resource as it was at this moment (RFC 3339, with offset)."},
-        "version": {"name": "version", "in": "query", "required": False,
-                    "schema": {"type": "integer", "minimum": 1},
-                    "description": "The resource as it was at this version (not with asOf)."},
-    }  # fmt: skip
-
-
-def _headers() -> dict[str, Any]:
-    return {
-        "ETag": {"schema": {"type": "string"}, "description": 'The resource\'s version, e.g. "3", for If-Match.'},
-        "Location": {"schema": {"type": "string"}, "description": "Where the created resource or line is."},
-        "setuVersionId": {"schema": {"type": "string"}, "description": "The SETU version of the answer."},
-    }
-
-
-def _content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {JSON: {"schema": schema}, XML: {"schema": schema}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _content(_ref("schemas", "Error"))}
-
-
-def _errors(*codes: int, authenticated: bool) -> dict[str, Any]:
-    texts = {
-        400: "The request is invalid: the SETU error object names the element, the rule and why",
-        401: "No valid bearer token",
-        403: "The party may not do this (it is not named in the message)",
-        404: "No such resource or line (or not visible to the party)",
-        409: "Conflicts with what is stored (a documentId in use, a lineId that exists)",
-        412: "If-Match names another version than the current one",
-        413: "The body is larger than the service accepts",
-        415: "The body is neither JSON nor XML",
-    }
-    wanted = [400, *(c for c in codes), *((401, 403) if authenticated else ())]
-    return {str(code): _error(texts[code]) for code in sorted(set(wanted))}
-
-
-def _answer(description: str, schema: dict[str, Any], *headers: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "headers": {name: _ref("headers", name) for name in headers},
-        "content": _content(schema),
-    }
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": _content(schema)}
-
-
-def _operation(path: str, method: str, operation_id: str, tag: str, authenticated: bool, **fields: Any) -> dict:
-    text = official.OPERATIONS.get((path, method))
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "tags": text["tags"] if text else [tag, EXTENSION_TAG],
-        "summary": text["summary"] if text else fields.pop("summary"),
-    }
-    fields.pop("summary", None)
-    operation.update(fields)
-    if authenticated:
-        operation["security"] = [{"bearer": []}]
-    return operation
-
-
 def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: str, auth: bool) -> dict:
     base = f"/planning/{segment}"
     one, many = message_ref(message), message_list_ref(message)
     line_answer = {"anyOf": [line_body(message, f)["anyOf"][1] for f in line_fields]}
-    write = [_ref("parameters", "setuVersionId"), _ref("parameters", "ifMatch"), _ref("parameters", "actor")]
-    read = [_ref("parameters", "answerVersion")]
-    past = [_ref("parameters", "asOf"), _ref("parameters", "version")]
-    idp, linep = _ref("parameters", "id"), _ref("parameters", "lineId")
-    op = _operation
+    write = [ref("parameters", "setuVersionId"), ref("parameters", "ifMatch"), ref("parameters", "actor")]
+    read = [ref("parameters", "answerVersion")]
+    past = [ref("parameters", "asOf"), ref("parameters", "version")]
+    idp, linep = ref("parameters", "id"), ref("parameters", "lineId")
+    op = operation
     paths: dict[str, Any] = {}
     collection: dict[str, Any] = {
         "post": op(
@@ -192,11 +101,11 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             f"{segment}_submit",
             tag,
             auth,
-            parameters=[_ref("parameters", "setuVersionId"), _ref("parameters", "actor")],
-            requestBody=_body(one),
+            parameters=[ref("parameters", "setuVersionId"), ref("parameters", "actor")],
+            requestBody=body(one),
             responses={
-                "201": _answer("Created: the stored message", one, "Location", "ETag", "setuVersionId"),
-                **_errors(409, 413, 415, authenticated=auth),
+                "201": answer("Created: the stored message", one, "Location", "ETag", "setuVersionId"),
+                **errors(409, 413, 415, authenticated=auth),
             },
         ),
     }
@@ -218,15 +127,15 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
                 *read,
             ],
             responses={
-                "200": _answer("The worker's constraints", many, "setuVersionId"),
-                **_errors(authenticated=auth),
+                "200": answer("The worker's constraints", many, "setuVersionId"),
+                **errors(authenticated=auth),
             },
         )
     paths[base] = collection
     by_id = f"{base}/{{id}}"
-    current = _answer("The resource (now, or as of asOf / at version)", one, "ETag", "setuVersionId")
+    current = answer("The resource (now, or as of asOf / at version)", one, "ETag", "setuVersionId")
     if segment == "constraints":
-        current = _answer(
+        current = answer(
             "The resource; for a segment that is not a UUID, the constraints of that worker "
             "(GET /planning/constraints/{hrID}, as the scenarios write it)",
             {"anyOf": [one, many]},
@@ -242,7 +151,7 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             tag,
             auth,
             parameters=[*read, *past],
-            responses={"200": current, **_errors(404, authenticated=auth)},
+            responses={"200": current, **errors(404, authenticated=auth)},
         ),
         "put": op(
             by_id,
@@ -251,10 +160,10 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             tag,
             auth,
             parameters=write,
-            requestBody=_body(one),
+            requestBody=body(one),
             responses={
-                "200": _answer("The stored message", one, "ETag", "setuVersionId"),
-                **_errors(404, 409, 412, 413, 415, authenticated=auth),
+                "200": answer("The stored message", one, "ETag", "setuVersionId"),
+                **errors(404, 409, 412, 413, 415, authenticated=auth),
             },
         ),
         "delete": op(
@@ -263,10 +172,10 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             f"{segment}_cancel",
             tag,
             auth,
-            parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
+            parameters=[*read, ref("parameters", "ifMatch"), ref("parameters", "actor")],
             responses={
-                "204": {"description": "Cancelled", "headers": {"ETag": _ref("headers", "ETag")}},
-                **_errors(404, 412, authenticated=auth),
+                "204": {"description": "Cancelled", "headers": {"ETag": ref("headers", "ETag")}},
+                **errors(404, 412, authenticated=auth),
             },
         ),
     }
@@ -281,16 +190,16 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
                 tag,
                 auth,
                 parameters=write,
-                requestBody=_body(line_body(message, line_field)),
+                requestBody=body(line_body(message, line_field)),
                 responses={
-                    "201": _answer(
+                    "201": answer(
                         "Created: the stored line",
                         line_body(message, line_field)["anyOf"][1],
                         "Location",
                         "ETag",
                         "setuVersionId",
                     ),
-                    **_errors(404, 409, 412, 413, 415, authenticated=auth),
+                    **errors(404, 409, 412, 413, 415, authenticated=auth),
                 },
             ),
         }
@@ -306,8 +215,8 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             auth,
             parameters=[*read, *past],
             responses={
-                "200": _answer("The line", line_answer, "ETag", "setuVersionId"),
-                **_errors(404, authenticated=auth),
+                "200": answer("The line", line_answer, "ETag", "setuVersionId"),
+                **errors(404, authenticated=auth),
             },
         ),
         "put": op(
@@ -317,10 +226,10 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             tag,
             auth,
             parameters=write,
-            requestBody=_body(any_line),
+            requestBody=body(any_line),
             responses={
-                "200": _answer("The stored line", line_answer, "ETag", "setuVersionId"),
-                **_errors(404, 409, 412, 413, 415, authenticated=auth),
+                "200": answer("The stored line", line_answer, "ETag", "setuVersionId"),
+                **errors(404, 409, 412, 413, 415, authenticated=auth),
             },
         ),
         "delete": op(
@@ -329,10 +238,10 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
             f"{segment}_remove_line",
             tag,
             auth,
-            parameters=[*read, _ref("parameters", "ifMatch"), _ref("parameters", "actor")],
+            parameters=[*read, ref("parameters", "ifMatch"), ref("parameters", "actor")],
             responses={
-                "200": _answer("The removed line", line_answer, "ETag", "setuVersionId"),
-                **_errors(404, 412, authenticated=auth),
+                "200": answer("The removed line", line_answer, "ETag", "setuVersionId"),
+                **errors(404, 412, authenticated=auth),
             },
         ),
     }
@@ -348,10 +257,10 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
                 auth,
                 parameters=read,
                 responses={
-                    "200": _answer(
+                    "200": answer(
                         "The assignments for the request", message_list_ref("PlanningAssignment"), "setuVersionId"
                     ),
-                    **_errors(404, authenticated=auth),
+                    **errors(404, authenticated=auth),
                 },
             ),
         }
@@ -370,105 +279,9 @@ def _kind_paths(segment: str, message: str, line_fields: tuple[str, ...], tag: s
                 auth,
                 summary=summary,
                 responses={
-                    "200": {"description": summary, "content": {JSON: {"schema": _ref("schemas", schema)}}},
-                    **_errors(404, authenticated=auth),
+                    "200": {"description": summary, "content": {JSON: {"schema": ref("schemas", schema)}}},
+                    **errors(404, authenticated=auth),
                 },
             ),
         }
     return paths
-
-
-def _planning_query_paths(auth: bool) -> dict[str, Any]:
-    """The planner's questions: availability, conflicts and coverage over a window, as of any moment."""
-    window = [
-        {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
-         "description": "Start of the window (RFC 3339, with offset)."},
-        {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
-         "description": "End of the window (RFC 3339, with offset)."},
-        _ref("parameters", "asOf"),
-    ]  # fmt: skip
-    answer = {"content": {JSON: {"schema": {"type": "object"}}}}
-
-    def query(operation_id: str, summary: str, parameters: list, *codes: int) -> dict[str, Any]:
-        operation: dict[str, Any] = {
-            "operationId": operation_id,
-            "tags": [EXTENSION_TAG],
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {"200": {"description": summary, **answer}, **_errors(*codes, authenticated=auth)},
-        }
-        if auth:
-            operation["security"] = [{"bearer": []}]
-        return {"get": operation}
-
-    hr_id = {"name": "hrId", "in": "path", "required": True, "schema": {"type": "string"}}
-    return {
-        "/planning/workers/{hrId}/availability": query(
-            "worker_availability", "A worker's availability as concrete times in the window", [hr_id, *window]
-        ),
-        "/planning/conflicts": query(
-            "conflicts",
-            "Conflicts of a worker (hrId) or a request (request) in the window",
-            [
-                {"name": "hrId", "in": "query", "required": False, "schema": {"type": "string"}},
-                {"name": "request", "in": "query", "required": False, "schema": {"type": "string"}},
-                *window,
-            ],
-        ),
-        "/planning/requests/{id}/coverage": query(
-            "request_coverage",
-            "How far the request's lines are covered by assignments in the window",
-            [_ref("parameters", "id"), *window],
-            404,
-        ),
-    }
-
-
-def _metrics_path(authenticated: bool) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "operationId": "metrics",
-        "tags": [SERVICE_TAG],
-        "summary": "Prometheus metrics: requests, durations, delivery attempts and the delivery queue",
-        "responses": {"200": {"description": "The Prometheus text exposition format",
-                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
-    }  # fmt: skip
-    if authenticated:
-        operation["description"] = "Only with the bearer token of SETU_PLANNING_METRICS_TOKEN, never a party's."
-        operation["security"] = [{"bearer": []}]
-        operation["responses"]["401"] = {
-            "description": "Not the metrics token",
-            "content": {JSON: {"schema": _ref("schemas", "Error")}},
-        }
-    else:
-        operation["security"] = []
-    return {"get": operation}
-
-
-def _service_paths() -> dict[str, Any]:
-    def get(operation_id: str, summary: str, media: dict[str, Any], *extra: str) -> dict[str, Any]:
-        responses: dict[str, Any] = {"200": {"description": summary, "content": media}}
-        for code in extra:
-            responses[code] = {"description": "No such asset", "content": {JSON: {"schema": _ref("schemas", "Error")}}}
-        return {
-            "get": {
-                "operationId": operation_id,
-                "tags": [SERVICE_TAG],
-                "summary": summary,
-                "security": [],
-                "responses": responses,
-            }
-        }
-
-    text = {"text/html": {"schema": {"type": "string"}}}
-    return {
-        "/health": get("health", "The process answers", {JSON: {"schema": _ref("schemas", "Health")}}),
-        "/openapi.json": get("openapi_json", "This document, as JSON", {JSON: {"schema": {"type": "object"}}}),
-        "/openapi.yaml": get("openapi_yaml", "This document, as YAML",
-                             {"application/yaml": {"schema": {"type": "object"}}}),
-        "/docs": get("docs", "The interactive documentation of this document (Swagger UI)", text),
-        "/docs/{asset}": {
-            "parameters": [{"name": "asset", "in": "path", "required": True, "schema": {"type": "string"}}],
-            **get("docs_asset", "A file of the documentation page (script, style, icon)",
-                  {"*/*": {"schema": {"type": "string"}}}, "404"),
-        },
-    }  # fmt: skip
