@@ -39,8 +39,9 @@ from support import eventually
 
 from setu_planning.application import PlanningApplication
 from setu_planning.application.planning_index import ever_worker_key
-from setu_planning.application.readmodels import worker_key
+from setu_planning.application.readmodels import holding_worker_key, worker_key
 from setu_planning.domain.messages import MessageKind
+from setu_planning.domain.personal_data import workers_named
 
 if TYPE_CHECKING:  # the server machinery lives in this folder's conftest.py, reached through fixtures
     from servers import ServerProcess
@@ -290,6 +291,8 @@ def check_store(app: PlanningApplication, url: str, load: Load) -> dict[str, int
         if claim != resource_id:
             problems.append(f"{where}: its document claim points at {claim}")
         submissions = sum(e.type == "Submitted" for e in history)
+        for named in workers_named(resource.kind, resource.message):  # erasure's: every worker it holds data of
+            expected_lookups.add((app.digest(holding_worker_key(named.value)), resource_id))
 
         if resource.kind is MessageKind.CONSTRAINTS:
             worker = resource.message["worker"]["workerId"][0]["value"]
