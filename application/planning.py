@@ -42,6 +42,7 @@ from setu_planning.domain.conflicts import (
 from setu_planning.domain.errors import ResourceNotFound
 from setu_planning.domain.parties import Party
 
+from .planning_cache import ExpandedLines
 from .planning_index import (
     assigned_worker,
     ever_assigned_worker_key,
@@ -49,6 +50,7 @@ from .planning_index import (
     ever_worker_key,
     request_document,
 )
+from .readmodels import worker_key
 
 if TYPE_CHECKING:
     from .app import PlanningApplication, ResourceService, ResourceState
@@ -119,6 +121,7 @@ class PlanningQueries:
         self.app = app
         self.calendar = calendar or Calendar(zone_from({**os.environ, **dict(app.env)}))
         self.rules = rules or WorkingTimeRules()
+        self.lines = ExpandedLines()
 
     # ------------------------------------------------------------ the three queries
     def availability(
@@ -196,14 +199,14 @@ class PlanningQueries:
         found = [
             Shift(o, a)
             for a in self.assignments_of(hr_id, as_of, party)
-            for o in self.calendar.shifts(a.message, start, end, resource=str(a.id))
+            for o in self.lines.shifts(self.calendar, a, start, end)
         ]
         return sorted(found, key=lambda s: (s.occurrence.start, s.occurrence.line_id))
 
     def constraints_of(self, hr_id: str, as_of: dt.datetime | None, party: Party | None) -> list[ResourceState]:
         """The worker's constraints, now or as of a moment."""
-        if as_of is None:
-            return self.app.constraints.of_worker(hr_id, party=party)
+        if as_of is None:  # what app.constraints.of_worker answers, read through the cache
+            return self._filed(self.app.constraints, worker_key(hr_id), None, party, lambda m: True)
         return self._filed(
             self.app.constraints,
             ever_worker_key(hr_id),
@@ -227,11 +230,7 @@ class PlanningQueries:
         self, hr_id: str, start: dt.datetime, end: dt.datetime, as_of: dt.datetime | None, party: Party | None
     ) -> list[Conflict]:
         assignments = self.assignments_of(hr_id, as_of, party)
-        around = [
-            o
-            for a in assignments
-            for o in self.calendar.shifts(a.message, start - _WEEK_CONTEXT, end + _DAY, resource=str(a.id))
-        ]
+        around = [o for a in assignments for o in self.lines.shifts(self.calendar, a, start - _WEEK_CONTEXT, end + _DAY)]
         inside = [o for o in around if start <= o.start < end]
         found: list[Conflict] = []
         if inside:
@@ -240,7 +239,8 @@ class PlanningQueries:
             bands = self._bands(constraints, since, until)
             found += availability_conflicts(hr_id, inside, bands, has_constraints=bool(constraints))
         for assignment in assignments:
-            mine = [o for o in inside if o.resource == str(assignment.id)]
+            resource = str(assignment.id)
+            mine = [o for o in inside if o.resource == resource]
             found += position_period_conflicts(hr_id, assignment.message, mine, "assignment")
         found += double_bookings(hr_id, around)
         found += working_time_conflicts(hr_id, around, self.rules, self.calendar.zone)
@@ -250,19 +250,19 @@ class PlanningQueries:
         occurrences = [
             o
             for c in constraints
-            for o in self.calendar.expand(c.message, start, end, fields=AVAILABILITY_LINES, resource=str(c.id))
+            for o in self.lines.expand(self.calendar, c, start, end, AVAILABILITY_LINES)
         ]
         return availability_bands(occurrences, start, end)
 
     def _slots(
         self, request: ResourceState, assignments: list[ResourceState], start: dt.datetime, end: dt.datetime
     ) -> list[Slot]:
-        wanted = self.calendar.shifts(request.message, start, end, resource=str(request.id))
+        wanted = list(self.lines.shifts(self.calendar, request, start, end))
         planned = [
             (worker, o)
             for a in assignments
             if (worker := _worker(a)) and _assigned(a.message)
-            for o in self.calendar.shifts(a.message, start - _DAY, end + _DAY, resource=str(a.id))
+            for o in self.lines.shifts(self.calendar, a, start - _DAY, end + _DAY)
         ]
         return match_coverage(wanted, planned)
 
@@ -288,14 +288,28 @@ class PlanningQueries:
         party: Party | None,
         keep: Callable[[Mapping[str, Any]], bool],
     ) -> list[ResourceState]:
-        """The resources ever filed under ``key`` whose state (now or then) ``keep`` accepts."""
+        """The resources filed under ``key`` whose state (now or then) ``keep`` accepts.
+
+        Each row is the resource's current state, read with the look-up: now, it
+        is the answer; as of a moment, so it is when the resource has not changed
+        since (one index look-up says); else the state then is rebuilt.
+        """
         found = []
         for row in self.app.recorder.select_current_by_lookup(self.app.digest(key)):
-            try:
-                state = self._state(service, row.originator_id, as_of, party)
-            except ResourceNotFound:  # not visible, not yet made, or cancelled (then or now)
-                continue
-            if keep(state.message):
+            if as_of is None:
+                state = service.state_of_row(row, party=party)
+            else:
+                version = self.app.recorder.version_at(row.originator_id, as_of)
+                if version < 1:  # not yet made then
+                    continue
+                if version == row.originator_version:
+                    state = service.state_of_row(row, party=party)
+                else:
+                    try:
+                        state = service.state_at(row.originator_id, version, party=party)
+                    except ResourceNotFound:  # not visible, or cancelled, then
+                        continue
+            if state is not None and keep(state.message):
                 found.append(state)
         return found
 

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.application import Repository
 from eventsourcing.domain import MutableOrImmutableAggregate
-from eventsourcing.persistence import EventStore
+from eventsourcing.persistence import EventStore, StoredEvent
 
 from setu_planning.domain.aggregates import RESOURCE_CLASSES, PlanningResource
 from setu_planning.domain.errors import DocumentConflict, ResourceCancelled, ResourceNotFound, VersionMismatch
@@ -34,6 +34,9 @@ from .readmodels import Filing, request_document_key, submitted_document_key, wo
 from .states import ResourceState, Submission
 from .stores.contract import PlanningRecorder
 from .views import ViewCache
+
+_STATE = "decoded state"
+"""The view-cache variant of a decoded current state (see :meth:`ResourceService.state_of_row`)."""
 
 T = TypeVar("T")
 
@@ -306,6 +309,31 @@ class ResourceService:
             return None
         resource = self._load(resource_id)
         return None if resource.cancelled else ResourceState.of(resource)
+
+    def state_of_row(self, row: StoredEvent, *, party: Party | None = None) -> ResourceState | None:
+        """The state of a current-state row (as a look-up join gives it), or None where ``get`` finds nothing.
+
+        The decoded state is kept in the view cache under the row's version, so a
+        resource read again unchanged is not decoded again (the planner's queries
+        read the same worker's resources over and over). Callers must not change
+        the message: it is shared.
+        """
+        key = (self.kind, row.originator_id, row.originator_version, _STATE)
+        cached = self.app.views.get(key)
+        if cached is None:
+            resource = self.app.filing.resource_from_row(row)
+            if not isinstance(resource, self.resource_class):
+                return None
+            cached = (named_identifiers(resource.message), ResourceState.of(resource))
+            self.app.views.put(key, *cached)
+        named, state = cached
+        if state.cancelled or (party is not None and party.identifiers.isdisjoint(named)):
+            return None
+        return state
+
+    def state_at(self, uuid: UUID, version: int, *, party: Party | None = None) -> ResourceState:
+        """The state right after event ``version`` of a resource known to exist (no current-state read)."""
+        return self._state_at(uuid, version, f"at version {version}", party)
 
     # ----------------------------------------------------------------- internals
     def _uuid(self, resource_id: UUID | str) -> UUID:
