@@ -40,9 +40,9 @@ from setu_planning.domain.conflicts import (
     working_time_conflicts,
 )
 from setu_planning.domain.errors import ResourceNotFound
-from setu_planning.domain.parties import Party
+from setu_planning.domain.parties import Party, may_see
 
-from .planning_cache import ExpandedLines
+from .planning_cache import ExpandedLines, PastStates
 from .planning_index import (
     assigned_worker,
     ever_assigned_worker_key,
@@ -122,6 +122,7 @@ class PlanningQueries:
         self.calendar = calendar or Calendar(zone_from({**os.environ, **dict(app.env)}))
         self.rules = rules or WorkingTimeRules()
         self.lines = ExpandedLines()
+        self.past = PastStates()
 
     # ------------------------------------------------------------ the three queries
     def availability(
@@ -295,6 +296,8 @@ class PlanningQueries:
         since (one index look-up says); else the state then is rebuilt.
         """
         found = []
+        if as_of is not None:
+            self._check_erasures()
         for row in self.app.recorder.select_current_by_lookup(self.app.digest(key)):
             if as_of is None:
                 state = service.state_of_row(row, party=party)
@@ -305,13 +308,29 @@ class PlanningQueries:
                 if version == row.originator_version:
                     state = service.state_of_row(row, party=party)
                 else:
-                    try:
-                        state = service.state_at(row.originator_id, version, party=party)
-                    except ResourceNotFound:  # not visible, or cancelled, then
-                        continue
+                    state = self._past(service, row.originator_id, version, party)
             if state is not None and keep(state.message):
                 found.append(state)
         return found
+
+    def _past(
+        self, service: ResourceService, uuid: UUID, version: int, party: Party | None
+    ) -> ResourceState | None:
+        """The state at a past version, rebuilt once and then kept (see :class:`.planning_cache.PastStates`)."""
+        state = self.past.get(service.kind, uuid, version)
+        if state is None:
+            try:
+                state = service.state_at(uuid, version)
+            except ResourceNotFound:  # another kind, or cancelled, then
+                return None
+            self.past.put(state)
+        return state if may_see(party, state.message) else None
+
+    def _check_erasures(self) -> None:
+        """Past states decoded before an erasure (here or in another process) are dropped, with the cached keys."""
+        keyring = self.app.mapper.keyring
+        if keyring is not None and not self.past.still_true(keyring.table.erasure_count()):
+            keyring.forget()
 
     @staticmethod
     def _state(

@@ -1,15 +1,16 @@
 """Benchmark: a worker's conflicts over four weeks, beside the plain current-state GET, on a big store.
 
     python benchmarks/conflicts.py --workers 1000 --db sqlite:///tmp.sqlite3
-    python benchmarks/conflicts.py --workers 10000 --history 1000 --json
+    python benchmarks/conflicts.py --workers 10000 --history 10 1000 --json
 
 The store holds ``workers`` workers, each with one PlanningConstraints and
 ``assignments`` PlanningAssignments (weekday shifts, some overlapping, so
-every worker has conflicts); the measured worker's assignments also carry
-``history`` line changes each, to show that ``asOf`` costs the same however
-long the history is. Figures are medians (p50) and p90 in milliseconds of
-repeated in-process calls: ``app.conflicts(hr_id=…)`` now and as of a moment
-half-way through the history, the same over the Flask app
+every worker has conflicts); then one measured worker per ``--history``
+number, whose assignments also carry that many line changes each, to show
+that ``asOf`` costs the same however long the history is. Figures are
+medians (p50) and p90 in milliseconds of repeated in-process calls:
+``app.conflicts(hr_id=…)`` of each measured worker now and as of a moment
+half-way through its history; for the last one the same over the Flask app
 (``GET /planning/conflicts``), and the plain ``GET /planning/assignments/{id}``.
 """
 
@@ -72,8 +73,14 @@ def _read_models(app: PlanningApplication, resources: list[Any]) -> ReadModelWri
     return writes
 
 
-def build(app: PlanningApplication, workers: int, assignments: int, history: int) -> tuple[str, list[Any], dt.datetime]:
-    """Fill the store; returns the measured worker, its assignments and a moment half-way through their history."""
+def build(
+    app: PlanningApplication, workers: int, assignments: int, histories: list[int]
+) -> list[tuple[str, list[Any], dt.datetime]]:
+    """Fill the store, then add one measured worker per history length.
+
+    Returns, per measured worker: its id, its assignments, and a moment half-way
+    through their history (each of its assignments has half its line changes then).
+    """
     batch: list[Any] = []
     for number in range(workers):
         batch += _worker_resources(number, assignments)
@@ -82,18 +89,24 @@ def build(app: PlanningApplication, workers: int, assignments: int, history: int
             batch = []
     if batch:
         app.save(*batch, read_models=_read_models(app, batch))
-    target = _worker_resources(workers, assignments)
-    app.save(*target, read_models=_read_models(app, target))
-    middle = dt.datetime.now(dt.UTC)
-    for resource in target[1:]:
+    measured = []
+    for number, history in enumerate(histories, start=workers):
+        target = _worker_resources(number, assignments)
+        app.save(*target, read_models=_read_models(app, target))
+        _rename(app, target[1:], 0, history // 2)
+        middle = dt.datetime.now(dt.UTC)
+        _rename(app, target[1:], history // 2, history)
+        measured.append((f"BW-{number}", target[1:], middle))
+    return measured
+
+
+def _rename(app: PlanningApplication, assignments: list[Any], first: int, last: int) -> None:
+    """Line changes ``first`` to ``last`` of each assignment: history that changes no time."""
+    for resource in assignments:
         line = resource.message["periodicPlanningLine"][0]
-        for n in range(history):
+        for n in range(first, last):
             resource.replace_line(line["lineId"]["value"], {**line, "planningLineName": f"rename {n}"}, by=BY)
-            if n == history // 2 and resource is target[1]:
-                app.save(resource)
-                middle = dt.datetime.now(dt.UTC)
-        app.save(resource)
-    return f"BW-{workers}", target[1:], middle
+    app.save(*assignments)
 
 
 def _time(call: Any, repeats: int) -> dict[str, float]:
@@ -108,39 +121,50 @@ def _time(call: Any, repeats: int) -> dict[str, float]:
 
 
 def measure(
-    url: str, workers: int = 1_000, assignments: int = 9, history: int = 100, repeats: int = 200
+    url: str, workers: int = 1_000, assignments: int = 9, histories: list[int] | None = None, repeats: int = 200
 ) -> dict[str, Any]:
-    """Build a store of ``workers`` workers at ``url`` and time the four calls; the figures as a dict."""
+    """Build a store of ``workers`` workers at ``url`` and time the calls; the figures as a dict."""
     from setu_planning.interface.http import create_app
 
+    histories = histories or [10, 1_000]
     app = PlanningApplication(url)
     try:
         started = time.perf_counter()
-        hr_id, target, middle = build(app, workers, assignments, history)
+        measured = build(app, workers, assignments, histories)
         built = time.perf_counter() - started
         client = create_app(app).test_client()
         start, end = (moment.isoformat() for moment in WINDOW)
-        count = len(app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1]))
-        then = len(app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1], as_of=middle))
-        resource = str(target[0].id)
-        return {
+        figures: dict[str, Any] = {
             "store": url.split(":", 1)[0],
-            "workers": workers + 1,
-            "resources": (workers + 1) * (assignments + 1),
-            "history_per_assignment": history + 1,
+            "workers": workers + len(histories),
+            "resources": (workers + len(histories)) * (assignments + 1),
             "build_s": round(built, 1),
-            "conflicts_found": count,
-            "conflicts_found_as_of": then,
-            "conflicts": _time(lambda: app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1]), repeats),
-            "conflicts_as_of": _time(
-                lambda: app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1], as_of=middle), repeats
-            ),
-            "rest_conflicts": _time(
-                lambda: client.get(f"/planning/conflicts?hrId={hr_id}&from={start}&to={end}".replace("+", "%2B")),
-                repeats,
-            ),
-            "rest_get": _time(lambda: client.get(f"/planning/assignments/{resource}"), repeats),
+            "histories": [],
         }
+        for history, (hr_id, target, middle) in zip(histories, measured, strict=True):
+
+            def now(hr_id: str = hr_id) -> list[Any]:
+                return app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1])
+
+            def then(hr_id: str = hr_id, middle: dt.datetime = middle) -> list[Any]:
+                return app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1], as_of=middle)
+
+            figures["histories"].append(
+                {
+                    "events_per_assignment": history + 1,
+                    "conflicts_found": len(now()),
+                    "conflicts_found_as_of": len(then()),
+                    "conflicts": _time(now, repeats),
+                    "conflicts_as_of": _time(then, repeats),
+                }
+            )
+        hr_id, target, _ = measured[-1]
+        figures["rest_conflicts"] = _time(
+            lambda: client.get(f"/planning/conflicts?hrId={hr_id}&from={start}&to={end}".replace("+", "%2B")),
+            repeats,
+        )
+        figures["rest_get"] = _time(lambda: client.get(f"/planning/assignments/{target[0].id}"), repeats)
+        return figures
     finally:
         app.close()
 
@@ -150,7 +174,13 @@ def main() -> int:
     parser.add_argument("--db", help="store URL (default: a temporary SQLite file)")
     parser.add_argument("--workers", type=int, default=1_000)
     parser.add_argument("--assignments", type=int, default=9, help="assignments per worker")
-    parser.add_argument("--history", type=int, default=100, help="line changes per assignment of the measured worker")
+    parser.add_argument(
+        "--history",
+        type=int,
+        nargs="+",
+        default=[10, 1_000],
+        help="line changes per assignment of each measured worker (one measured worker per number)",
+    )
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

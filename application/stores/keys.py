@@ -60,6 +60,10 @@ class KeyTable(ABC):
     def erasures(self, worker: str) -> list[Erasure]:
         """The erasures recorded of a worker (by digest), oldest first."""
 
+    @abstractmethod
+    def erasure_count(self) -> int:
+        """How many erasures the store has recorded: what a cache of decoded data checks to know it is still true."""
+
 
 class MemoryKeyTable(KeyTable):
     """Keys of an in-memory store (unit tests)."""
@@ -105,3 +109,6 @@ class MemoryKeyTable(KeyTable):
 
     def erasures(self, worker: str) -> list[Erasure]:
         return [e for e in self._erasures if e.worker == worker]
+
+    def erasure_count(self) -> int:
+        return len(self._erasures)

@@ -74,3 +74,8 @@ class PostgresKeyTable(KeyTable):
         with self._datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement.format(self._log), (worker,))
             return [Erasure(r["worker"], r["erased_at"], r["actor"]) for r in curs.fetchall()]
+
+    def erasure_count(self) -> int:
+        with self._datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._sql("SELECT count(*) AS erasures FROM {}").format(self._log))
+            return int(curs.fetchone()["erasures"])

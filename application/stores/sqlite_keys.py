@@ -86,3 +86,8 @@ class SQLiteKeyTable(KeyTable):
         with self._recorder._reading() as c:  # noqa: SLF001
             c.execute(f"SELECT worker, erased_at, actor FROM {self.log} WHERE worker = ? ORDER BY erased_at", (worker,))
             return [Erasure(r[0], datetime.fromisoformat(r[1]), r[2]) for r in c.fetchall()]
+
+    def erasure_count(self) -> int:
+        with self._recorder._reading() as c:  # noqa: SLF001
+            c.execute(f"SELECT count(*) FROM {self.log}")
+            return int(c.fetchone()[0])
