@@ -44,14 +44,17 @@ class Target:
 
     text: str
     reference: Callable[[Run], float | None]
-    at_least: float | None = None  # None: the ratio is shown for comparison only
+    at_least: float | None = None  # None (and no at_most): the ratio is shown for comparison only
     strictly: bool = False  # ratio > at_least rather than >=
+    at_most: float | None = None  # for costs (latencies): the ratio asked is a ceiling, ratio <= at_most
 
     def judge(self, value: float | None, run: Run) -> tuple[float | None, bool | None]:
         reference = self.reference(run)
         if value is None or not reference:
             return None, None
         ratio = value / reference
+        if self.at_most is not None:
+            return ratio, ratio <= self.at_most
         if self.at_least is None:
             return ratio, None
         return ratio, ratio > self.at_least if self.strictly else ratio >= self.at_least
