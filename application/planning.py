@@ -231,7 +231,9 @@ class PlanningQueries:
         self, hr_id: str, start: dt.datetime, end: dt.datetime, as_of: dt.datetime | None, party: Party | None
     ) -> list[Conflict]:
         assignments = self.assignments_of(hr_id, as_of, party)
-        around = [o for a in assignments for o in self.lines.shifts(self.calendar, a, start - _WEEK_CONTEXT, end + _DAY)]
+        around = [
+            o for a in assignments for o in self.lines.shifts(self.calendar, a, start - _WEEK_CONTEXT, end + _DAY)
+        ]
         inside = [o for o in around if start <= o.start < end]
         found: list[Conflict] = []
         if inside:
@@ -249,9 +251,7 @@ class PlanningQueries:
 
     def _bands(self, constraints: list[ResourceState], start: dt.datetime, end: dt.datetime) -> list[Band]:
         occurrences = [
-            o
-            for c in constraints
-            for o in self.lines.expand(self.calendar, c, start, end, AVAILABILITY_LINES)
+            o for c in constraints for o in self.lines.expand(self.calendar, c, start, end, AVAILABILITY_LINES)
         ]
         return availability_bands(occurrences, start, end)
 
@@ -302,20 +302,19 @@ class PlanningQueries:
             if as_of is None:
                 state = service.state_of_row(row, party=party)
             else:
-                version = self.app.recorder.version_at(row.originator_id, as_of)
+                uuid = row.originator_id if isinstance(row.originator_id, UUID) else UUID(row.originator_id)
+                version = self.app.recorder.version_at(uuid, as_of)
                 if version < 1:  # not yet made then
                     continue
                 if version == row.originator_version:
                     state = service.state_of_row(row, party=party)
                 else:
-                    state = self._past(service, row.originator_id, version, party)
+                    state = self._past(service, uuid, version, party)
             if state is not None and keep(state.message):
                 found.append(state)
         return found
 
-    def _past(
-        self, service: ResourceService, uuid: UUID, version: int, party: Party | None
-    ) -> ResourceState | None:
+    def _past(self, service: ResourceService, uuid: UUID, version: int, party: Party | None) -> ResourceState | None:
         """The state at a past version, rebuilt once and then kept (see :class:`.planning_cache.PastStates`)."""
         state = self.past.get(service.kind, uuid, version)
         if state is None:

@@ -141,7 +141,7 @@ def measure(
             "build_s": round(built, 1),
             "histories": [],
         }
-        for history, (hr_id, target, middle) in zip(histories, measured, strict=True):
+        for history, (hr_id, _, middle) in zip(histories, measured, strict=True):
 
             def now(hr_id: str = hr_id) -> list[Any]:
                 return app.conflicts(hr_id=hr_id, start=WINDOW[0], end=WINDOW[1])

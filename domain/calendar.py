@@ -26,6 +26,7 @@ Reading times (the choices, and why, are in docs/planning-semantics.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,12 +119,12 @@ class Occurrence:
     name: str | None = None
     """The line's planningLineName, if any."""
 
-    @property
+    @functools.cached_property
     def length(self) -> dt.timedelta:
         """Time elapsed from start to end (a night over a clock change is an hour shorter or longer)."""
         return elapsed(self.start, self.end)
 
-    @property
+    @functools.cached_property
     def worked(self) -> dt.timedelta:
         """The length without its breaks (paid or not: a break is no work)."""
         return self.length - sum((b.length for b in self.breaks), dt.timedelta(0))

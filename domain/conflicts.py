@@ -10,6 +10,7 @@ the Dutch Working Hours Act's defaults (Arbeidstijdenwet: 11 hours' rest, a
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -90,11 +91,13 @@ def availability_conflicts(
 ) -> list[Conflict]:
     """Shifts where the worker is NotAvailable, RatherNot, or (having constraints) not covered at all."""
     found: list[Conflict] = []
+    bands = sorted(bands, key=lambda b: b.start)
+    ends = [band.end for band in bands]  # disjoint bands by start: their ends are in order too
     for shift in shifts:
         cursor = shift.start
-        for band in bands:
-            if band.end <= shift.start or band.start >= shift.end:
-                continue
+        for band in bands[bisect.bisect_right(ends, shift.start) :]:
+            if band.start >= shift.end:
+                break
             left, right = max(band.start, shift.start), min(band.end, shift.end)
             if left > cursor and has_constraints:
                 found.append(_uncovered(hr_id, shift, cursor, left))

@@ -88,7 +88,14 @@ class ConflictsPhase(Phase):
             target = Target(f"≤ {FLAT:.1f} × {what}", lambda run, reference=reference: reference, at_most=FLAT)
             ratio, met = target.judge(value, run)
             rows.append(
-                Row((PLANNING, self.store.rank, len(rows)), figure, f"{value:.2f} / {reference:.2f}", target.text, ratio, met)
+                Row(
+                    (PLANNING, self.store.rank, len(rows)),
+                    figure,
+                    f"{value:.2f} / {reference:.2f}",
+                    target.text,
+                    ratio,
+                    met,
+                )
             )
         return rows
 
@@ -110,7 +117,9 @@ class ConflictsPhase(Phase):
         figures.append(("over REST (GET /planning/conflicts), now; the longest history", found["rest_conflicts"], None))
         rows = []
         for n, (what, figure, judged) in enumerate(figures):
-            ratio, met = judged.judge(figure["p50_ms"], run) if judged else (figure["p50_ms"] / get if get else None, None)
+            ratio, met = (
+                judged.judge(figure["p50_ms"], run) if judged else (figure["p50_ms"] / get if get else None, None)
+            )
             rows.append(
                 Row(
                     (PLANNING, self.store.rank, first + n),
