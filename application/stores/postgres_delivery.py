@@ -10,7 +10,14 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier
 
-from .contract import DELIVERY_ADDED_COLUMNS, DELIVERY_COLUMNS, DeliveryRecorder, DeliveryRow, EncryptedColumn, delivery_filters
+from .contract import (
+    DELIVERY_ADDED_COLUMNS,
+    DELIVERY_COLUMNS,
+    DeliveryRecorder,
+    DeliveryRow,
+    EncryptedColumn,
+    delivery_filters,
+)
 from .postgres_locks import schema_lock
 
 
@@ -47,7 +54,11 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             ),
         ]
         self._upsert = SQL(
-            "INSERT INTO {s}.{t} (" + DELIVERY_COLUMNS + ") VALUES (" + ", ".join(["%s"] * len(DELIVERY_COLUMNS.split(","))) + ") "
+            "INSERT INTO {s}.{t} ("
+            + DELIVERY_COLUMNS
+            + ") VALUES ("
+            + ", ".join(["%s"] * len(DELIVERY_COLUMNS.split(",")))
+            + ") "
             "ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, "
             "remote_id = excluded.remote_id, last_error = excluded.last_error, due_at = excluded.due_at, "
             "updated_at = excluded.updated_at, head = excluded.head, queued_at = excluded.queued_at, "

@@ -11,7 +11,14 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteProcessRecorder
 
-from .contract import DELIVERY_ADDED_COLUMNS, DELIVERY_COLUMNS, DeliveryRecorder, DeliveryRow, EncryptedColumn, delivery_filters
+from .contract import (
+    DELIVERY_ADDED_COLUMNS,
+    DELIVERY_COLUMNS,
+    DeliveryRecorder,
+    DeliveryRow,
+    EncryptedColumn,
+    delivery_filters,
+)
 from .lockfiles import WriterLockFile
 
 _WIDTH = len(DELIVERY_COLUMNS.split(","))

@@ -70,7 +70,7 @@ class ClientTransport:
         config = self._parties[change.party].endpoint
         warning = rendering(change, config.setu_version, config.format).warning() if config else None
         if warning and config is not None and config.lossy == "refuse":
-            return Outcome.refused(f"{warning} (not sent: the party's lossy is \"refuse\")")
+            return Outcome.refused(f'{warning} (not sent: the party\'s lossy is "refuse")')
         try:
             outcome = _send(endpoint, change)
         except SetuClientError as error:

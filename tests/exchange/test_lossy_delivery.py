@@ -81,15 +81,11 @@ def posted(sender: Sender, document: str) -> list[dict]:
 
 def _delivery_lines(caplog) -> list[dict]:
     return [
-        record.setu_fields
-        for record in caplog.records
-        if getattr(record, "setu_event", None) == "delivery.outcome"
+        record.setu_fields for record in caplog.records if getattr(record, "setu_event", None) == "delivery.outcome"
     ]
 
 
-def test_a_lossy_rendering_is_delivered_with_a_warning_naming_elements_everywhere_it_is_shown(
-    warning_sender, caplog
-):
+def test_a_lossy_rendering_is_delivered_with_a_warning_naming_elements_everywhere_it_is_shown(warning_sender, caplog):
     sender = warning_sender
     caplog.set_level(logging.INFO, logger="setu_planning.delivery")
     lossy = submit(sender, "REQ-LOSSY", house_number=True)
@@ -110,8 +106,10 @@ def test_a_lossy_rendering_is_delivered_with_a_warning_naming_elements_everywher
 
     # The embedding API and the REST listing
     assert row.as_json()["warning"] == row.warning and kept.as_json()["warning"] is None
-    listed = create_app(sender.app).test_client().get(
-        f"/planning/requests/{lossy}/deliveries", headers={"Accept": "application/json"}
+    listed = (
+        create_app(sender.app)
+        .test_client()
+        .get(f"/planning/requests/{lossy}/deliveries", headers={"Accept": "application/json"})
     )
     assert listed.status_code == 200, listed.text
     assert [d["warning"] for d in listed.get_json()["deliveries"]] == [row.warning]
