@@ -142,7 +142,9 @@ class OutcomeBook:
         member.retry_at = None
         try:
             if outcome.delivered:
-                outbox.record_delivered(seq, remote_id=outcome.remote_id, status=outcome.status, at=now)
+                outbox.record_delivered(
+                    seq, remote_id=outcome.remote_id, status=outcome.status, at=now, warning=outcome.warning
+                )
             elif outcome.retryable:
                 attempts = outbox.head["attempts"] + 1 if outbox.head else 1
                 wait = self._backoff.delay(attempts, outcome.retry_after)
@@ -176,9 +178,9 @@ def report_outcome(
         "change": entry.get("change"), "outcome": name, "status": outcome.status,
         "attempt": int(entry.get("attempts") or 0) + 1,
         "next_attempt": retry_at.isoformat() if retry_at is not None else None,
-        "error": outcome.error,
+        "error": outcome.error, "warning": outcome.warning,
     }  # fmt: skip
-    level = logging.INFO if outcome.delivered else logging.WARNING
+    level = logging.INFO if outcome.delivered and not outcome.warning else logging.WARNING
     extra = {"setu_event": "delivery.outcome", "setu_fields": {k: v for k, v in fields.items() if v is not None}}
     log.log(level, "delivery.outcome", extra=extra)
     for listener in listeners:

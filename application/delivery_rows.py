@@ -6,6 +6,8 @@ outboxes; the rows are derived from the outbox as a save leaves it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from setu_planning.domain.outbox import Outbox, delivery_id
 
 from .stores.contract import DeliveryRow
@@ -40,6 +42,13 @@ def delivery_rows(outbox: Outbox, seqs: set[int]) -> list[DeliveryRow]:
                 due_at=due.timestamp() if due else None,
                 updated_at=updated.timestamp() if updated else None,
                 head=head is not None and head["seq"] == seq,
+                queued_at=_epoch(entry.get("queued_at")),  # entries of older snapshots lack the times
+                last_attempt_at=_epoch(entry.get("last_attempt_at") or (updated if entry["attempts"] else None)),
+                warning=(entry.get("warning") or None) and entry["warning"][:500],
             )
         )
     return rows
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None

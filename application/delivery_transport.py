@@ -58,10 +58,12 @@ class Outcome:
     error: str | None = None
     retryable: bool = False
     retry_after: float | None = None
+    warning: str | None = None
+    """Sent, but the counterparty's rendering could not carry everything: what it lost (elements, never values)."""
 
     @classmethod
-    def ok(cls, remote_id: str | None = None, status: int | None = None) -> Outcome:
-        return cls(True, remote_id=remote_id, status=status)
+    def ok(cls, remote_id: str | None = None, status: int | None = None, warning: str | None = None) -> Outcome:
+        return cls(True, remote_id=remote_id, status=status, warning=warning)
 
     @classmethod
     def retry(cls, error: str, retry_after: float | None = None, status: int | None = None) -> Outcome:

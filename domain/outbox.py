@@ -120,9 +120,12 @@ class Outbox(Aggregate):
             seq=self.next_seq, change=change.value, version=version, actor=actor, line_kind=line_kind, line_id=line_id
         )
 
-    def record_delivered(self, seq: int, *, remote_id: str | None, status: int | None, at: datetime) -> None:
+    def record_delivered(
+        self, seq: int, *, remote_id: str | None, status: int | None, at: datetime, warning: str | None = None
+    ) -> None:
+        """Sent and accepted; ``warning`` says what the counterparty's rendering could not carry, if anything."""
         self._check_head(seq)
-        self._delivered(seq=seq, remote_id=remote_id or self.remote_id, http_status=status, at=at)
+        self._delivered(seq=seq, remote_id=remote_id or self.remote_id, http_status=status, at=at, warning=warning)
 
     def record_attempt_failed(self, seq: int, *, error: str, retry_at: datetime, at: datetime) -> None:
         self._check_head(seq)
@@ -151,9 +154,19 @@ class Outbox(Aggregate):
             raise NotTheHead(f"delivery {seq} to {self.party} is {head['status']}, not {status}")
 
     # ------------------------------------------------------------- appliers
+    # ``timestamp`` is the event's own (the library passes it to an applier that names it):
+    # when a change was queued and an attempt recorded, in events stored before these
+    # fields were read too.
     @event("ChangeQueued")
     def _queued(
-        self, seq: int, change: str, version: int, actor: str | None, line_kind: str | None, line_id: str | None
+        self,
+        seq: int,
+        change: str,
+        version: int,
+        actor: str | None,
+        line_kind: str | None,
+        line_id: str | None,
+        timestamp: datetime | None = None,
     ) -> None:
         self.entries.append(
             {
@@ -168,27 +181,46 @@ class Outbox(Aggregate):
                 "last_error": None,
                 "due_at": None,
                 "updated_at": None,
+                "queued_at": timestamp,
+                "last_attempt_at": None,
+                "warning": None,
             }
         )
         self.next_seq = seq + 1
         self.created_remotely = True
 
     @event("Delivered")
-    def _delivered(self, seq: int, remote_id: str | None, http_status: int | None, at: datetime) -> None:
+    def _delivered(
+        self,
+        seq: int,
+        remote_id: str | None,
+        http_status: int | None,
+        at: datetime,
+        warning: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> None:
         self.remote_id = remote_id
+        self._unfinished(seq).update(last_attempt_at=timestamp, warning=warning)
         self._finish(seq, Status.DELIVERED, at, attempts=1)
 
     @event("AttemptFailed")
-    def _attempt_failed(self, seq: int, error: str, retry_at: datetime, at: datetime) -> None:
-        entry = self._unfinished(seq)
-        entry.update(attempts=entry["attempts"] + 1, last_error=error, due_at=retry_at, updated_at=at)
-
-    @event("Refused")
-    def _refused(self, seq: int, http_status: int | None, error: str, at: datetime) -> None:
+    def _attempt_failed(
+        self, seq: int, error: str, retry_at: datetime, at: datetime, timestamp: datetime | None = None
+    ) -> None:
         entry = self._unfinished(seq)
         entry.update(
-            status=Status.FAILED.value, attempts=entry["attempts"] + 1, last_error=error, due_at=None, updated_at=at
+            attempts=entry["attempts"] + 1, last_error=error, due_at=retry_at, updated_at=at, last_attempt_at=timestamp
         )
+
+    @event("Refused")
+    def _refused(
+        self, seq: int, http_status: int | None, error: str, at: datetime, timestamp: datetime | None = None
+    ) -> None:
+        entry = self._unfinished(seq)
+        entry.update(
+            status=Status.FAILED.value, attempts=entry["attempts"] + 1, last_error=error, due_at=None, updated_at=at,
+            last_attempt_at=timestamp,
+        )  # fmt: skip
 
     @event("RetryRequested")
     def _retry_requested(self, seq: int, by: str | None) -> None:

@@ -153,6 +153,10 @@ class DeliveryRow:
     due_at: float | None  # epoch seconds of the next attempt (pending only)
     updated_at: float | None
     head: bool
+    queued_at: float | None = None  # epoch seconds the change was queued
+    last_attempt_at: float | None = None  # epoch seconds the last attempt's outcome was recorded
+    warning: str | None = None
+    """What the counterparty's rendering (SETU 1.0, XML) could not carry, naming elements only."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +173,10 @@ class DeliveryRow:
             "remoteId": self.remote_id,
             "lastError": None if self.status in ("delivered", "skipped") else self.last_error,  # none stale
             "next": self.head and self.status == "pending",
+            "queued": rfc3339(self.queued_at),
+            "lastAttempt": rfc3339(self.last_attempt_at),
+            "nextAttempt": rfc3339(self.due_at) if self.status == "pending" else None,
+            "warning": self.warning,
         }
 
     @classmethod
@@ -191,17 +199,28 @@ class DeliveryRow:
             due,
             at,
             head,
+            queued,
+            attempted,
+            warning,
         ) = values
         return cls(
             _uuid(id_), _uuid(outbox), _uuid(resource), kind, party, seq, version, change, line_id,
-            status, attempts, remote, error, due, at, bool(head),
+            status, attempts, remote, error, due, at, bool(head), queued, attempted, warning,
         )  # fmt: skip
 
 
 DELIVERY_COLUMNS = (
     "id, outbox_id, resource_id, kind, party, seq, version, change, line_id, status, "
-    "attempts, remote_id, last_error, due_at, updated_at, head"
+    "attempts, remote_id, last_error, due_at, updated_at, head, queued_at, last_attempt_at, warning"
 )
+DELIVERY_ADDED_COLUMNS = (("queued_at", "REAL", "double precision"), ("last_attempt_at", "REAL", "double precision"),
+                          ("warning", "TEXT", "text"))  # fmt: skip
+"""Columns a deliveries table made by an earlier version lacks: (name, SQLite type, PostgreSQL type), added on start."""
+
+
+def rfc3339(epoch: float | None) -> str | None:
+    """Epoch seconds as an RFC 3339 date-time in UTC, to the second (None stays None)."""
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _uuid(value: Any) -> UUID:

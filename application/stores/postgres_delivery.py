@@ -10,7 +10,14 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier
 
-from .contract import DELIVERY_COLUMNS, DeliveryRecorder, DeliveryRow, EncryptedColumn, delivery_filters
+from .contract import (
+    DELIVERY_ADDED_COLUMNS,
+    DELIVERY_COLUMNS,
+    DeliveryRecorder,
+    DeliveryRow,
+    EncryptedColumn,
+    delivery_filters,
+)
 from .postgres_locks import schema_lock
 
 
@@ -26,8 +33,16 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
                 "resource_id uuid NOT NULL, kind text NOT NULL, party text NOT NULL, seq bigint NOT NULL, "
                 "version bigint NOT NULL, change text NOT NULL, line_id text, status text NOT NULL, "
                 "attempts integer NOT NULL, remote_id text, last_error text, due_at double precision, "
-                "updated_at double precision, head boolean NOT NULL)"
+                "updated_at double precision, head boolean NOT NULL, queued_at double precision, "
+                "last_attempt_at double precision, warning text)"
             ).format(s=schema, t=table),
+            # a table made by an earlier version gains the columns added since
+            *(
+                SQL("ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS {c} " + pg_type).format(
+                    s=schema, t=table, c=Identifier(column)
+                )
+                for column, _, pg_type in DELIVERY_ADDED_COLUMNS
+            ),
             SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{t} (head, status, due_at)").format(
                 i=Identifier(f"{name}_due"), s=schema, t=table
             ),
@@ -39,10 +54,15 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             ),
         ]
         self._upsert = SQL(
-            "INSERT INTO {s}.{t} (" + DELIVERY_COLUMNS + ") VALUES (" + ", ".join(["%s"] * 16) + ") "
+            "INSERT INTO {s}.{t} ("
+            + DELIVERY_COLUMNS
+            + ") VALUES ("
+            + ", ".join(["%s"] * len(DELIVERY_COLUMNS.split(",")))
+            + ") "
             "ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, "
             "remote_id = excluded.remote_id, last_error = excluded.last_error, due_at = excluded.due_at, "
-            "updated_at = excluded.updated_at, head = excluded.head"
+            "updated_at = excluded.updated_at, head = excluded.head, queued_at = excluded.queued_at, "
+            "last_attempt_at = excluded.last_attempt_at, warning = excluded.warning"
         ).format(s=schema, t=table)
         self._select_sql = SQL("SELECT " + DELIVERY_COLUMNS + " FROM {s}.{t} WHERE ").format(s=schema, t=table)
 

@@ -11,8 +11,17 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteProcessRecorder
 
-from .contract import DELIVERY_COLUMNS, DeliveryRecorder, DeliveryRow, EncryptedColumn, delivery_filters
+from .contract import (
+    DELIVERY_ADDED_COLUMNS,
+    DELIVERY_COLUMNS,
+    DeliveryRecorder,
+    DeliveryRow,
+    EncryptedColumn,
+    delivery_filters,
+)
 from .lockfiles import WriterLockFile
+
+_WIDTH = len(DELIVERY_COLUMNS.split(","))
 
 
 def hex_id(originator_id: UUID | str) -> str:
@@ -34,7 +43,7 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             "resource_id TEXT NOT NULL, kind TEXT NOT NULL, party TEXT NOT NULL, seq INTEGER NOT NULL, "
             "version INTEGER NOT NULL, change TEXT NOT NULL, line_id TEXT, status TEXT NOT NULL, "
             "attempts INTEGER NOT NULL, remote_id TEXT, last_error TEXT, due_at REAL, updated_at REAL, "
-            "head INTEGER NOT NULL)",
+            "head INTEGER NOT NULL, queued_at REAL, last_attempt_at REAL, warning TEXT)",
             f"CREATE INDEX IF NOT EXISTS {t}_due ON {t} (head, status, due_at)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_resource ON {t} (resource_id, party, seq)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} (status)",
@@ -46,6 +55,15 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
         with self._write_lock.held():
             super().create_table()
 
+    def _create_table(self, c: Any) -> None:
+        super()._create_table(c)
+        # A table made by an earlier version gains the columns added since (SQLite has no ADD COLUMN IF NOT EXISTS).
+        c.execute(f"PRAGMA table_info({self.deliveries_table})")
+        present = {row[1] for row in c.fetchall()}
+        for name, sqlite_type, _ in DELIVERY_ADDED_COLUMNS:
+            if name not in present:
+                c.execute(f"ALTER TABLE {self.deliveries_table} ADD COLUMN {name} {sqlite_type}")
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         with self._write_lock.held():  # queue with the planning writers of every process
             return super().insert_events(stored_events, **kwargs)
@@ -55,7 +73,7 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
         rows = kwargs.get("delivery_rows", ())
         if rows:
             c.executemany(
-                f"INSERT OR REPLACE INTO {self.deliveries_table} ({DELIVERY_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+                f"INSERT OR REPLACE INTO {self.deliveries_table} ({DELIVERY_COLUMNS}) VALUES ({', '.join('?' * _WIDTH)})",
                 [_sqlite_values(r) for r in rows],
             )
         return ids

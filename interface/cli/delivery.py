@@ -157,43 +157,34 @@ def deliveries(args: argparse.Namespace) -> int:
     return 1 if any(row.status == "failed" for row in rows) else 0
 
 
-def _when(epoch: float | None) -> str | None:
-    from datetime import UTC, datetime
-
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _listed(row) -> dict:
-    """A delivery as listed: its JSON with times; a finished one carries no stale error or due time."""
+    """A delivery as listed: its JSON (times included); ``nextDue`` as before, beside ``nextAttempt``."""
     listed = row.as_json()
-    listed["queued"] = _when(getattr(row, "queued_at", None))
-    listed["lastAttempt"] = _when(getattr(row, "last_attempt_at", None) or (row.updated_at if row.attempts else None))
-    listed["nextDue"] = _when(row.due_at) if row.status == "pending" else None
-    if row.status in ("delivered", "skipped"):
-        listed["lastError"] = None
+    listed["nextDue"] = listed["nextAttempt"]
     return listed
 
 
 def _sorted(rows: list, order: str) -> list:
-    def queued(row) -> float:
-        return getattr(row, "queued_at", None) or row.updated_at or 0.0
+    def queued(row) -> tuple[float, int]:
+        return row.queued_at or 0.0, row.seq  # rows written before the column existed sort as the oldest
 
     if order == "party":
-        return sorted(rows, key=lambda r: (r.party, -queued(r)))
+        return sorted(rows, key=lambda r: (r.party, *(-x for x in queued(r))))
     if order == "status":
-        return sorted(rows, key=lambda r: (r.status, -queued(r)))
+        return sorted(rows, key=lambda r: (r.status, *(-x for x in queued(r))))
     return sorted(rows, key=queued, reverse=order == "newest")
 
 
 def _print_table(rows: list) -> None:
-    table = [("id", "resource", "party", "change", "status", "tries", "last attempt", "next due", "last error")]
+    table = [("id", "resource", "party", "change", "status", "tries", "queued", "last attempt", "next due",
+              "last error / warning")]  # fmt: skip
     for row in rows:
         listed = _listed(row)
         change = row.change + (f" {row.line_id}" if row.line_id else "")
-        error = listed["lastError"] or ""
+        error = listed["lastError"] or (f"warning: {row.warning}" if row.warning else "")
         table.append(
             (str(row.id), f"{row.kind} {row.resource_id}", row.party, change, row.status, str(row.attempts),
-             listed["lastAttempt"] or "-",
+             listed["queued"] or "-", listed["lastAttempt"] or "-",
              listed["nextDue"] or "-", error if len(error) <= 60 else error[:57] + "...")
         )  # fmt: skip
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]

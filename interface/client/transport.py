@@ -1,5 +1,10 @@
 """Delivery over the SETU client: one pooled client per counterparty, and what its answers mean.
 
+A change the counterparty's rendering (SETU 1.0, XML) cannot carry whole is
+never sent silently: with the party's ``lossy = "warn"`` (the default) it is
+sent and its outcome carries the rendering's warning; with ``"refuse"`` it is
+not sent, a refusal whose error is that warning.
+
 Redelivery is safe (delivery is at least once): a re-POST of the same
 message is answered with the same ``Location`` by any server honouring
 documentIds; a line add answered 409, or a DELETE answered 404, counts as
@@ -8,12 +13,14 @@ delivered when reading the counterparty's state shows the change is there.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 from setu_planning.application.delivery import OutboundChange, Outcome
 from setu_planning.domain.outbox import Change
 
+from ..codecs.lossy import RenderingReport, line_rendering_report, rendering_report
 from ..parties import EndpointTokenMissing, PartyDirectory
 from .errors import Conflict, NotFound, SetuClientError, SetuClientFailure
 from .setu_client import SetuClient
@@ -60,12 +67,26 @@ class ClientTransport:
             endpoint = self.client(change.party).acting_for(change.actor).endpoint(change.kind)
         except (KeyError, EndpointTokenMissing) as error:
             return Outcome.retry(f"party {change.party} cannot be reached: {error}")
+        config = self._parties[change.party].endpoint
+        warning = rendering(change, config.setu_version, config.format).warning() if config else None
+        if warning and config is not None and config.lossy == "refuse":
+            return Outcome.refused(f'{warning} (not sent: the party\'s lossy is "refuse")')
         try:
-            return _send(endpoint, change)
+            outcome = _send(endpoint, change)
         except SetuClientError as error:
-            return _settled_anyway(endpoint, change, error) or _failure(error)
+            outcome = _settled_anyway(endpoint, change, error) or _failure(error)
         except SetuClientFailure as error:
-            return _failure(error)
+            outcome = _failure(error)
+        return dataclasses.replace(outcome, warning=warning) if warning and outcome.delivered else outcome
+
+
+def rendering(change: OutboundChange, version: str, fmt: str) -> RenderingReport:
+    """What the body of ``change`` loses when written as SETU ``version`` in ``fmt`` (a DELETE has none)."""
+    if change.change in (Change.CREATE, Change.REPLACE):
+        return rendering_report(change.kind, change.message, version, fmt)
+    if change.change in (Change.ADD_LINE, Change.REPLACE_LINE) and change.line is not None:
+        return line_rendering_report(change.kind, change.line, version, fmt)
+    return RenderingReport(change.kind, version, fmt)
 
 
 def _send(endpoint: Any, change: OutboundChange) -> Outcome:

@@ -25,7 +25,6 @@ from .versions import V1_VALUE_RESTRICTIONS, _values
 
 MERGED, DROPPED, OUTSIDE = "merged", "dropped", "outside-1.0-values"
 _ADDRESS = ("houseNumber", "houseNumberAddition")
-LOSSY_POLICIES = ("warn", "refuse")
 
 
 @dataclass(frozen=True)

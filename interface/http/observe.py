@@ -85,4 +85,4 @@ def queue_figures() -> metrics.QueueFigures:
     followed = delivery.recorder.max_tracking_id(planning.name) or 0
     behind = max(0, (planning.recorder.max_notification_id() or 0) - followed)
     rows = delivery.deliveries(limit=1_000_000)
-    return metrics.queue_figures(rows, behind, lambda row: getattr(row, "queued_at", None) or row.updated_at)
+    return metrics.queue_figures(rows, behind, lambda row: row.queued_at)

@@ -100,6 +100,7 @@ def _ref(name: str) -> dict[str, str]:
 
 def _extension_schemas() -> dict[str, Any]:
     nullable_string = {"type": ["string", "null"]}
+    nullable_moment = {"type": ["string", "null"], "format": "date-time"}
     return {
         "Error": {
             "type": "object",
@@ -148,6 +149,12 @@ def _extension_schemas() -> dict[str, Any]:
                     "attempts": {"type": "integer", "minimum": 0},
                     "remoteId": nullable_string,
                     "lastError": nullable_string,
+                    "queued": nullable_moment,
+                    "lastAttempt": nullable_moment,
+                    "nextAttempt": nullable_moment,
+                    "warning": {"type": ["string", "null"],
+                                "description": "What the party's rendering (SETU 1.0, XML) could not carry: "
+                                               "elements, never values."},
                 }, "required": ["id", "party", "change", "status", "attempts"]}},
             },
             "required": ["id", "deliveries"],

@@ -19,6 +19,7 @@ from setu_planning.domain.parties import Party, PartyIdentifier
 from .keys import read_jwt_settings
 from .model import (
     FORMATS,
+    LOSSY_POLICIES,
     SETU_VERSIONS,
     Endpoint,
     FileEntry,
@@ -38,6 +39,7 @@ _PARTY_KEYS = (
     "endpoint_concurrency",
     "endpoint_timeout_seconds",
     "endpoint_max_answer_bytes",
+    "lossy",
 )
 _LIMIT_KEYS = {
     # key: (default, smallest, largest)
@@ -148,7 +150,7 @@ def _short(token_hash_: str) -> str:
 
 
 def _endpoint(where: FileEntry, table: dict[str, Any]) -> Endpoint | None:
-    outbound = [key for key in ("endpoint_token_env", "setu_version", "format", *_LIMIT_KEYS) if key in table]
+    outbound = [key for key in ("endpoint_token_env", "setu_version", "format", "lossy", *_LIMIT_KEYS) if key in table]
     if "endpoint" not in table:
         if outbound:
             raise where.fail(f"{outbound[0]!r} is given but 'endpoint' is not")
@@ -163,6 +165,7 @@ def _endpoint(where: FileEntry, table: dict[str, Any]) -> Endpoint | None:
         concurrency=_bounded(where, table, "endpoint_concurrency"),
         timeout_seconds=float(_bounded(where, table, "endpoint_timeout_seconds")),
         max_answer_bytes=_bounded(where, table, "endpoint_max_answer_bytes"),
+        lossy=_choice(where, table, "lossy", LOSSY_POLICIES, "warn"),
     )
 
 

@@ -29,6 +29,7 @@ DEFAULT_LEEWAY_SECONDS = 30
 MAX_LEEWAY_SECONDS = 300
 SETU_VERSIONS = ("1.0", "2.0")
 FORMATS = ("json", "xml")
+LOSSY_POLICIES = ("warn", "refuse")
 MIN_RSA_KEY_BITS = 2048
 
 _TOKEN68 = re.compile(r"[A-Za-z0-9._~+/-]+=*")
@@ -114,6 +115,9 @@ class Endpoint:
     """A whole exchange with it (connect, send, headers, body) within this, or it is retried."""
     max_answer_bytes: int = 1024 * 1024
     """The longest answer body read from it; a longer one is abandoned."""
+    lossy: str = "warn"
+    """A change its rendering (``setu_version``, ``format``) cannot carry whole: sent with a warning
+    (``"warn"``), or not sent, a failed delivery (``"refuse"``)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -61,3 +61,23 @@ def test_an_outbox_rebuilt_from_a_snapshot_keeps_its_order_and_remote_id():
     assert restored.due(NOW)["due_at"] == NOW
     restored.record_delivered(2, remote_id=None, status=200, at=NOW)
     assert restored.head["seq"] == 3 and restored.remote_id == "R-1"
+
+
+def test_each_entry_keeps_when_it_was_queued_and_last_attempted_from_its_events_and_a_replay_agrees():
+    outbox = owed(2)
+    outbox.record_attempt_failed(1, error="503", retry_at=NOW, at=NOW)
+    outbox.record_delivered(1, remote_id="R-1", status=201, at=NOW, warning="lossy rendering as SETU 1.0 JSON: x")
+    outbox.record_refused(2, status=400, error="no", at=NOW)
+    events = outbox.collect_events()
+    queued = [e.timestamp for e in events if type(e).__name__ == "ChangeQueued"]
+    attempted = {type(e).__name__: e.timestamp for e in events[-3:]}
+    delivered, refused = outbox.entry(1), outbox.entry(2)
+    assert (delivered["queued_at"], refused["queued_at"]) == tuple(queued)
+    assert delivered["last_attempt_at"] == attempted["Delivered"] >= queued[0]
+    assert refused["last_attempt_at"] == attempted["Refused"]
+    assert (delivered["warning"], refused["warning"]) == ("lossy rendering as SETU 1.0 JSON: x", None)
+
+    replayed = None
+    for stored in events:
+        replayed = stored.mutate(replayed)
+    assert replayed.entry(1) == delivered and replayed.entry(2) == refused

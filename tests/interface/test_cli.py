@@ -149,3 +149,59 @@ def test_version_and_help_on_every_option():
 
     missing = [f"{prog} {action.dest}" for prog, action in walk(_parser()) if not action.help]
     assert missing == []
+
+
+def _unreadable_parties(tmp_path: Path, how: str) -> tuple[Path, str]:
+    """A parties file that cannot be used, and what the one line says about it."""
+    if how == "a directory":
+        folder = tmp_path / "parties.toml"
+        folder.mkdir()
+        return folder, "cannot read: Is a directory"
+    if how == "missing":
+        return tmp_path / "parties.toml", "no such file"
+    broken = tmp_path / "parties.toml"
+    broken.write_text("[parties.otto\nidentifiers = 1\n")
+    return broken, "not valid TOML"
+
+
+@pytest.mark.parametrize("command", ["serve", "deliver"])
+@pytest.mark.parametrize("how", ["a directory", "missing", "invalid TOML"])
+def test_an_unreadable_parties_file_is_one_line_exit_2_and_creates_nothing(tmp_path, command, how):
+    parties, says = _unreadable_parties(tmp_path, how)
+    store = tmp_path / "planning.sqlite3"
+    extra = ("--port", "0") if command == "serve" else ("--once",)
+    done = run_cli(command, *extra, "--parties", str(parties), "--db", f"sqlite:///{store}")
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"setu-planning: {parties}: ") and says in line, line
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["parties.toml"] if how != "missing" else [])
+
+
+def _without_postgres_extra(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a real process where the PostgreSQL driver is not installed (cannot be imported)."""
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None\n"
+        "from setu_planning.interface.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "deliver", "deliveries", "history"])
+def test_a_postgres_url_without_the_postgres_extra_names_the_install_and_never_the_password(tmp_path, command):
+    url = "postgresql://u:secret@127.0.0.1/x"
+    extra = {
+        "serve": ("--port", "0"),
+        "deliver": ("--once", "--parties", str(_parties_with_endpoint(tmp_path))),
+        "deliveries": (),
+        "history": ("requests", "x"),
+    }[command]
+    done = _without_postgres_extra(command, *extra, "--db", url)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "pip install 'setu-planning[postgres]'" in line and "u:***@127.0.0.1/x" in line, line
+    assert "secret" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+    assert "PERSISTENCE_MODULE" not in line

@@ -92,6 +92,12 @@ def test_endpoint_settings_default_to_setu_2_0_json_and_lose_a_trailing_slash(ex
     assert (endpoint.url, endpoint.setu_version, endpoint.format) == ("http://localhost:8080", "2.0", "json")
 
 
+def test_a_lossy_rendering_is_sent_with_a_warning_unless_the_party_says_refuse(tmp_path, example):
+    assert load_parties(example)["otto-planning"].endpoint.lossy == "warn", "the default"
+    path = write(tmp_path, EXAMPLE.replace('format = "xml"\n', 'format = "xml"\nlossy = "refuse"\n'), "refuse.toml")
+    assert load_parties(path)["otto-planning"].endpoint.lossy == "refuse"
+
+
 def test_a_party_without_credentials_loads_as_an_outbound_target_that_cannot_authenticate(example):
     outbound = load_parties(example)["outbound.only"]
     assert outbound.token_hashes == frozenset()
@@ -173,6 +179,9 @@ JWKS = JWT + 'jwks_file = "k"\n'
         (OUT + 'setu_version = "3.0"', "'setu_version' must be one of '1.0', '2.0'"),
         (OUT + "setu_version = 2.0", "quote it"),
         (OUT + 'format = "yaml"', "'format' must be one of 'json', 'xml'"),
+        (OUT + 'lossy = "ignore"', "'lossy' must be one of 'warn', 'refuse'"),
+        (OUT + "lossy = true", "'lossy' must be one of 'warn', 'refuse'"),
+        (P + 'lossy = "refuse"', "'lossy' is given but 'endpoint' is not"),
         (P + "jwt = 1", "'jwt' must be a table"),
         (JWT + 'keyfile = "k"', "unknown key 'jwt.keyfile'"),
         (JWT.replace('issuer = "i"\n', ""), "'jwt.issuer' must be a non-empty string"),
