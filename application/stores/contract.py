@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -154,6 +154,10 @@ class DeliveryRow:
     updated_at: float | None
     head: bool
 
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in the order of :data:`DELIVERY_COLUMNS` (``astuple`` would deep-copy each)."""
+        return tuple(getattr(self, name) for name in _ROW_FIELDS)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
@@ -202,6 +206,9 @@ DELIVERY_COLUMNS = (
     "id, outbox_id, resource_id, kind, party, seq, version, change, line_id, status, "
     "attempts, remote_id, last_error, due_at, updated_at, head"
 )
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(DeliveryRow))
 
 
 def _uuid(value: Any) -> UUID:
