@@ -181,7 +181,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         it removes, the cancellation of its copy, never the new content; what was
         queued for a party while it was named is delivered first, in order.
         """
-        resource = self._resource_at(event.originator_id, event.originator_version)
+        first = event.originator_version == 1
+        resource = self._created(event) if first else self._resource_at(event.originator_id, event.originator_version)
         change, line_kind, line_id = outbound_change(event)
         before: Mapping[str, Any] | None = None if event.originator_version == 1 else resource.message
         if change is Change.REPLACE and event.originator_version > 1:  # only a replacement changes the parties
@@ -193,7 +194,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         for party in sorted(named, key=lambda p: p.name):
             if party.name in excluded:
                 continue
-            outbox = outboxes.get(_outbox_key(resource.id, party.name)) or self._outbox(resource, party.name)
+            outbox = outboxes.get(_outbox_key(resource.id, party.name)) or self._outbox(resource, party.name, first)
             owed = owed_change(sight(party, resource.message, before), change, created_there=outbox.created_remotely)
             if owed is None:
                 continue
@@ -204,11 +205,21 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 line_kind=details[0], line_id=details[1],
             )  # fmt: skip
 
-    def _outbox(self, resource: PlanningResource, party: str) -> Outbox:
+    def _outbox(self, resource: PlanningResource, party: str, first: bool) -> Outbox:
+        """The outbox of ``resource`` to ``party``; a resource's first version has none yet (no read)."""
+        if first:  # outboxes are made only here, in the transaction that tracks their resource's events
+            return Outbox(resource_id=resource.id, kind=resource.kind.value, party=party)
         try:
             return self.repository.get(_outbox_key(resource.id, party))
         except Exception:  # noqa: BLE001 - AggregateNotFound: the first change owed to this party
             return Outbox(resource_id=resource.id, kind=resource.kind.value, party=party)
+
+    @staticmethod
+    def _created(event: PlanningResource.Event) -> PlanningResource:
+        """A resource as its first event makes it: no read, no decoding again."""
+        resource = event.mutate(None)
+        assert isinstance(resource, PlanningResource)
+        return resource
 
     def _resource_at(self, resource_id: UUID, version: int) -> PlanningResource:
         row = self.planning.recorder.select_current(resource_id)

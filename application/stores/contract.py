@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -158,6 +158,10 @@ class DeliveryRow:
     warning: str | None = None
     """What the counterparty's rendering (SETU 1.0, XML) could not carry, naming elements only."""
 
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in the order of :data:`DELIVERY_COLUMNS` (``astuple`` would deep-copy each)."""
+        return tuple(getattr(self, name) for name in _ROW_FIELDS)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
@@ -221,6 +225,9 @@ DELIVERY_ADDED_COLUMNS = (("queued_at", "REAL", "double precision"), ("last_atte
 def rfc3339(epoch: float | None) -> str | None:
     """Epoch seconds as an RFC 3339 date-time in UTC, to the second (None stays None)."""
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(DeliveryRow))
 
 
 def _uuid(value: Any) -> UUID:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple
 from typing import Any
 from uuid import UUID
 
@@ -74,7 +73,7 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         rows = kwargs.get("delivery_rows", ())
         if rows:
-            curs.executemany(self._upsert, [astuple(r) for r in rows])
+            curs.executemany(self._upsert, [r.values() for r in rows])
 
     def _select(self, where: str, params: Sequence[Any], tail: str = "") -> list[DeliveryRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import astuple
 from typing import Any
 from uuid import UUID
 
@@ -112,7 +111,7 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
 
 
 def _sqlite_values(row: DeliveryRow) -> tuple[Any, ...]:
-    values = list(astuple(row))
+    values = list(row.values())
     for i in (0, 1, 2):
         values[i] = values[i].hex
     values[15] = int(values[15])

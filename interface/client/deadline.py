@@ -5,12 +5,13 @@ byte a second never trips a 30 s read timeout, and holds the caller for as
 long as it likes. Here every connect, read and write of a connection is
 given at most what is left of the exchange's deadline, and fails once it has
 passed, so an exchange ends within its deadline whatever the other side
-does. The deadline is the calling thread's (sync httpx reads on it), set
+does. The deadline is the calling thread's (sync httpcore reads on it), set
 with :func:`within`; connections pooled and reused are bounded the same way.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -18,7 +19,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpcore
-import httpx
 
 _local = threading.local()
 
@@ -84,9 +84,9 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def transport(**options: Any) -> httpx.HTTPTransport:
-    """An httpx transport whose connections honour the thread's deadline (see :func:`within`)."""
-    made = httpx.HTTPTransport(**options)
-    pool = made._pool  # noqa: SLF001 - httpx has no public hook for the network backend
-    pool._network_backend = _Backend(pool._network_backend)  # noqa: SLF001
-    return made
+def connection_pool(*, ssl_context: ssl.SSLContext | None = None, **options: Any) -> httpcore.ConnectionPool:
+    """A connection pool whose connections honour the thread's deadline (see :func:`within`)."""
+    options.setdefault("max_connections", 100)
+    options.setdefault("max_keepalive_connections", 20)
+    options.setdefault("keepalive_expiry", 5.0)
+    return httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_Backend(httpcore.SyncBackend()), **options)

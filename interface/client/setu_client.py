@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import copy
 import json
+import ssl
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+import httpcore
 import httpx
 
 from setu_planning.domain.errors import SetuError
@@ -58,9 +62,11 @@ class SetuClient:
     is sent as ``Authorization: Bearer``; ``on_behalf_of`` as ``X-SETU-Actor``.
     ``setu_version`` ("1.0" or "2.0") and ``format`` ("json" or "xml") are what
     the client writes and asks for; answers are read in whatever format and
-    version the server says it used. One pooled ``httpx.Client`` underneath:
-    share one SetuClient between threads. ``transport`` is for an
-    ``httpx`` transport of your own (e.g. mTLS settings).
+    version the server says it used. One connection pool underneath (httpcore,
+    the engine of httpx, used directly: a delivery pays for HTTP, not for the
+    cookies, redirects and URL merging of a browser-like client): share one
+    SetuClient between threads. ``ssl_context`` is for TLS settings of your
+    own (e.g. mTLS). Answers are returned as ``httpx.Response``.
     """
 
     def __init__(
@@ -73,7 +79,7 @@ class SetuClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         on_behalf_of: str | None = None,
-        transport: httpx.BaseTransport | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         max_answer: int = DEFAULT_MAX_ANSWER,
     ):
@@ -89,16 +95,22 @@ class SetuClient:
         self.media_type = _FORMATS[format]
         self._token = token
         self._encoder = wire.Encoder(self.media_type, setu_version)
-        headers = {"Accept": self.media_type, "setuVersionId": setu_version, "User-Agent": USER_AGENT}
+        self._headers = [
+            (b"Accept", self.media_type.encode()),
+            (b"setuVersionId", setu_version.encode()),
+            (b"User-Agent", USER_AGENT.encode()),
+        ]
         self._on_behalf_of = on_behalf_of
         self.total_timeout = total_timeout
         self.max_answer = max_answer
-        self._http = httpx.Client(
-            headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
-            follow_redirects=False,
-            transport=transport or deadline.transport(),
-        )
+        self._timeouts = {
+            "connect": connect_timeout,
+            "read": read_timeout,
+            "write": read_timeout,
+            "pool": connect_timeout,
+        }
+        self._pool = deadline.connection_pool(ssl_context=ssl_context)
+        self._closed = threading.Event()  # shared with the acting_for views
         self._endpoints()
 
     def _endpoints(self) -> None:
@@ -124,8 +136,9 @@ class SetuClient:
         return endpoint
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self._http.close()
+        """Close the pooled connections; the client sends nothing more."""
+        self._closed.set()
+        self._pool.close()
 
     def __enter__(self) -> SetuClient:
         return self
@@ -147,6 +160,8 @@ class SetuClient:
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One HTTP exchange; a 2xx answer is returned, anything else raised as a typed error."""
+        if self._closed.is_set():
+            raise RuntimeError("the client is closed")
         headers: dict[str, str] = {}
         if body is not None:
             headers["Content-Type"] = self.media_type
@@ -161,12 +176,12 @@ class SetuClient:
         try:
             with deadline.within(self.total_timeout):
                 response = self._exchange(method, url, body, headers, params)
-        except httpx.TimeoutException as error:
+        except httpcore.TimeoutException as error:
             raise SetuTransportError(
                 f"{method} {url}: no whole answer within {self.total_timeout:g} s ({type(error).__name__}: {error})",
                 method=method, url=url,
             ) from error  # fmt: skip
-        except httpx.RequestError as error:
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
             raise SetuTransportError(
                 f"{method} {url}: no answer ({type(error).__name__}: {error})", method=method, url=url
             ) from error
@@ -186,20 +201,31 @@ class SetuClient:
         self, method: str, url: str, body: bytes | None, headers: dict[str, str], params: Mapping[str, str] | None
     ) -> httpx.Response:
         """The answer read as a stream and abandoned past :attr:`max_answer` bytes or too many headers."""
-        with self._http.stream(method, url, content=body, headers=headers, params=params) as streamed:
-            if len(streamed.headers.raw) > MAX_ANSWER_HEADERS:
-                raise self.protocol_error(streamed, f"more than {MAX_ANSWER_HEADERS} header fields in the answer")
-            declared = streamed.headers.get("Content-Length", "")
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        sent = [*self._headers, *((name.encode(), value.encode()) for name, value in headers.items())]
+        extensions = {"timeout": self._timeouts}
+        with self._pool.stream(method, url, headers=sent, content=body, extensions=extensions) as streamed:
+            status, raw = streamed.status, streamed.headers
+            if len(raw) > MAX_ANSWER_HEADERS:
+                raise self._refusal(method, url, status, f"more than {MAX_ANSWER_HEADERS} header fields in the answer")
+            answer = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+            declared = next((v for k, v in answer if k.lower() == "content-length"), "")
             if declared.isdigit() and int(declared) > self.max_answer:
-                raise self.protocol_error(streamed, f"a body of {declared} bytes, over the {self.max_answer} read")
+                raise self._refusal(method, url, status, f"a body of {declared} bytes, over the {self.max_answer} read")
+            if any(k.lower() == "content-encoding" and v.strip().lower() != "identity" for k, v in answer):
+                raise self._refusal(method, url, status, "a Content-Encoding that was not asked for")
             chunks, size = [], 0
-            for chunk in streamed.iter_bytes():
+            for chunk in streamed.iter_stream():
                 size += len(chunk)
                 if size > self.max_answer:
-                    raise self.protocol_error(streamed, f"a body over the {self.max_answer} bytes read: abandoned")
+                    raise self._refusal(method, url, status, f"a body over the {self.max_answer} bytes read: abandoned")
                 chunks.append(chunk)
-        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING]
-        return httpx.Response(streamed.status_code, headers=kept, content=b"".join(chunks), request=streamed.request)
+        kept = [(k, v) for k, v in answer if k.lower() not in _FRAMING]
+        return httpx.Response(status, headers=kept, content=b"".join(chunks), request=httpx.Request(method, url))
+
+    def _refusal(self, method: str, url: str, status: int, reason: str) -> SetuProtocolError:
+        return SetuProtocolError(f"{method} {url} answered {status}: {reason}", status=status, method=method, url=url)
 
     # -- reading answers -----------------------------------------------------
     def _answer_version(self, response: httpx.Response) -> str:
@@ -223,12 +249,7 @@ class SetuClient:
 
     def protocol_error(self, response: httpx.Response, reason: str) -> SetuProtocolError:
         request = response.request
-        return SetuProtocolError(
-            f"{request.method} {request.url} answered {response.status_code}: {reason}",
-            status=response.status_code,
-            method=request.method,
-            url=str(request.url),
-        )
+        return self._refusal(request.method, str(request.url), response.status_code, reason)
 
     def decode_message(self, response: httpx.Response, kind: MessageKind) -> dict[str, Any] | None:
         if not response.content.strip():

@@ -12,7 +12,7 @@ import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpcore
 import pytest
 from samples import assignment, constraints, request, single_planning_line
 from stub_setu_server import StubSetuServer
@@ -259,7 +259,7 @@ def test_connection_refused_raises_a_retryable_transport_error(make_client):
         make_client(f"http://127.0.0.1:{port}").requests.create(request())
     assert caught.value.retryable
     assert not isinstance(caught.value, SetuClientError)
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert isinstance(caught.value.__cause__, httpcore.ConnectError)
 
 
 def test_read_timeout_against_a_delaying_server_raises_a_transport_error(stub_server, make_client):
@@ -268,7 +268,7 @@ def test_read_timeout_against_a_delaying_server_raises_a_transport_error(stub_se
     with pytest.raises(SetuTransportError) as caught:
         client.requests.create(request())
     assert caught.value.retryable
-    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(caught.value.__cause__, httpcore.ReadTimeout)
 
 
 @pytest.mark.parametrize("garbage", [False, True], ids=["closed", "not-http"])
