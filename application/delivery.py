@@ -81,6 +81,9 @@ SENDERS = 16
 SCAN_LIMIT = 4000
 """Due heads looked at, at most, to find ones whose party has room."""
 
+OUTBOX_CACHE = 5000
+"""Outboxes kept in memory as last saved here: sending a head then costs one read of newer events, not a replay."""
+
 
 class DeliveryApplication(EventSourcedProjection[UUID]):
     """The outbox of a planning store: follows its log, owes changes, records what was sent."""
@@ -106,6 +109,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.backoff = backoff or Backoff()
         self.share = SendingShare(self.backoff, concurrency)
         env = {k: v for k, v in planning.env.items() if not k.startswith("APPLICATION_RECORDER")}
+        # The library's aggregate cache, fast-forwarded on every read: what another process
+        # (an operator's retry or skip, a node that delivered meanwhile) saved is read on top.
+        env.setdefault(self.AGGREGATE_CACHE_MAXSIZE, str(OUTBOX_CACHE))
+        env[self.AGGREGATE_CACHE_FASTFORWARD] = "y"
         super().__init__(env)
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
@@ -138,7 +145,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         for outbox in processing_event.aggregates.values():
             if isinstance(outbox, Outbox):
                 rows.extend(delivery_rows(outbox, touched.get(outbox.id, set())))
-        return super()._record(processing_event)
+        recorded = super()._record(processing_event)
+        if self.repository.cache:  # as saved, for the next read (the library caches on save only without fast-forward)
+            for outbox_id, outbox in processing_event.aggregates.items():
+                self.repository.cache.put(outbox_id, outbox)
+        return recorded
 
     # --------------------------------------------------------------- follow
     def follow(self) -> int:
