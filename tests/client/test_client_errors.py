@@ -8,6 +8,8 @@ do; other 4xx are refusals.
 from __future__ import annotations
 
 import email.utils
+import gzip
+import json
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -315,3 +317,12 @@ def test_a_redirect_is_not_followed_but_reported(stub_server, make_client):
         make_client(stub_server.base_url).requests.create(request())
     assert caught.value.status == 307
     assert len(stub_server.recorded) == 1
+
+
+def test_a_compressed_answer_the_client_did_not_ask_for_is_refused_not_decompressed(stub_server, make_client):
+    stub_server.answer_next(200, gzip.compress(json.dumps(request()).encode()), headers={"Content-Encoding": "gzip"})
+    with pytest.raises(SetuProtocolError) as caught:
+        make_client(stub_server.base_url).requests.get("REQ-000001")
+    assert "Content-Encoding" in str(caught.value)
+    sent = {name.title() for name in stub_server.recorded[-1].headers}
+    assert "Accept" in sent and "Accept-Encoding" not in sent, sent
