@@ -4,7 +4,8 @@ Each write transaction pays a fixed price (SQLite's writer lock and WAL sync,
 PostgreSQL's commit flush); paying it once per delivery was most of the
 sender's own work. A sender thread that has an outcome queues it; the first
 to find no write under way writes every queued outcome in one save, the
-others wait for it. The outbox a sender loaded to send its head is the one
+others wait for it (the leader and followers of :class:`~.group_commit.Batch`,
+as the planning store's group commit). The outbox a sender loaded to send its head is the one
 the outcome is applied to: no second read when nothing changed meanwhile.
 
 When the follower queued a change on one of those outboxes meanwhile, the
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from setu_planning.domain.outbox import NotTheHead, Outbox, delivery_id
 
 from .delivery_share import SendingShare
 from .delivery_transport import MAX_DELAY, Backoff, Outcome
+from .group_commit import Batch
 
 
 class Outboxes(Protocol):
@@ -67,29 +68,12 @@ class OutcomeBook:
         self._report = report
         self._backoff = backoff
         self._share = share
-        self._condition = threading.Condition()
-        self._queue: list[Settled] = []
-        self._writing = False
+        self._batch = Batch[Settled](self._write)
 
     def record(self, outbox: Outbox, seq: int, outcome: Outcome) -> None:
         """Store the outcome of sending ``outbox``'s entry ``seq`` (with whatever else is queued)."""
         settled = Settled(outbox, seq, outcome)
-        with self._condition:
-            self._queue.append(settled)
-            while self._writing and not settled.done:
-                self._condition.wait()
-            if not settled.done:
-                group, self._queue = self._queue, []
-                self._writing = True
-        if not settled.done:
-            try:
-                self._write(group)
-            finally:
-                with self._condition:
-                    for member in group:
-                        member.done = True
-                    self._writing = False
-                    self._condition.notify_all()
+        self._batch.join(settled)
         if settled.error is not None:
             raise settled.error
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
@@ -37,33 +38,57 @@ class PendingSave:
     done: bool = False
 
 
+class Joining(Protocol):
+    """What waits in a :class:`Batch`: marked done once its group is written."""
+
+    done: bool
+
+
+M = TypeVar("M", bound=Joining)
+
+
+class Batch(Generic[M]):
+    """Leader and followers: the first to find no write under way writes everything queued, the others wait.
+
+    ``write(group)`` must not raise: it records each member's own outcome on the member.
+    """
+
+    def __init__(self, write: Callable[[list[M]], None]):
+        self._write = write
+        self._condition = threading.Condition()
+        self._queue: list[M] = []
+        self._writing = False
+
+    def join(self, member: M) -> None:
+        """Return once ``member`` has been written, by this thread or by the one that took it."""
+        with self._condition:
+            self._queue.append(member)
+            while self._writing and not member.done:
+                self._condition.wait()
+            if member.done:
+                return
+            group, self._queue = self._queue, []
+            self._writing = True
+        try:
+            self._write(group)
+        finally:
+            with self._condition:
+                for each in group:
+                    each.done = True
+                self._writing = False
+                self._condition.notify_all()
+
+
 class GroupCommit:
     """Writes concurrent saves together; ``write(group)`` writes a list of saves in one transaction."""
 
     def __init__(self, write: Callable[[Sequence[PendingSave]], None]):
         self._write = write
-        self._condition = threading.Condition()
-        self._queue: list[PendingSave] = []
-        self._writing = False
+        self._batch = Batch[PendingSave](self._write_with_fallback)
 
     def save(self, pending: PendingSave) -> Sequence[int] | None:
         """Write ``pending`` (with whatever else is queued); raise its own error, if any."""
-        with self._condition:
-            self._queue.append(pending)
-            while self._writing and not pending.done:
-                self._condition.wait()
-            if pending.done:
-                return self._outcome(pending)
-            group, self._queue = self._queue, []
-            self._writing = True
-        try:
-            self._write_with_fallback(group)
-        finally:
-            with self._condition:
-                for member in group:
-                    member.done = True
-                self._writing = False
-                self._condition.notify_all()
+        self._batch.join(pending)
         return self._outcome(pending)
 
     def _write_with_fallback(self, group: list[PendingSave]) -> None:

@@ -36,28 +36,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
+sys.path.insert(0, str(HERE.parent / "tests"))
 
-MESSAGE: dict[str, Any] = {
-    "documentId": {"value": "@@DOCUMENT_ID@@", "schemeAgencyId": "Customer"},
-    "supplier": {"id": [{"value": "OTTO", "schemeAgencyId": "Customer"}]},
-    "customer": {"id": [{"value": "ACME", "schemeAgencyId": "Customer"}]},
-    "positionProfile": {
-        "positionId": {"value": "POS-1"},
-        "positionTitle": "Picker",
-        "positionLocation": {"name": "Tholen"},
-        "positionPeriod": {"start": "2026-01-05", "end": "2026-06-30"},
-    },
-    "periodicPlanningLine": [
-        {
-            "lineId": {"value": "P1", "schemeAgencyId": "Customer"},
-            "planningLineName": "Monday day shift",
-            "planningPeriod": "Monday",
-            "startTime": "08:00:00Z",
-            "endTime": "16:00:00Z",
-            "positionQuantity": 2,
-        }
-    ],
-}
+from samples import request  # noqa: E402
+
+MESSAGE: dict[str, Any] = request(documentId={"value": "@@DOCUMENT_ID@@", "schemeAgencyId": "Customer"})
+"""The PlanningRequest delivered and POSTed (the tests' sample, supplier OTTO, customer ACME); wrk fills the id."""
 
 
 def _free_port() -> int:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from samples import request
 
 from setu_planning.application import Caller, PlanningApplication
 from tests.exchange.hostile_counterparty import start_hostile_counterparty, stop_hostile_counterparty, wait_for
@@ -37,27 +38,11 @@ MODES = (
 
 
 def _message(document_id: str, supplier: str) -> dict:
-    return {
-        "documentId": {"value": document_id, "schemeAgencyId": "Customer"},
-        "supplier": {"id": [{"value": supplier, "schemeAgencyId": "Customer"}]},
-        "customer": {"id": [{"value": "HOME", "schemeAgencyId": "Customer"}]},
-        "positionProfile": {
-            "positionId": {"value": "POS-1"},
-            "positionTitle": "Picker",
-            "positionLocation": {"name": "Tholen"},
-            "positionPeriod": {"start": "2026-01-05", "end": "2026-06-30"},
-        },
-        "periodicPlanningLine": [
-            {
-                "lineId": {"value": "P1", "schemeAgencyId": "Customer"},
-                "planningLineName": "Monday day shift",
-                "planningPeriod": "Monday",
-                "startTime": "08:00:00Z",
-                "endTime": "16:00:00Z",
-                "positionQuantity": 2,
-            }
-        ],
-    }
+    return request(
+        documentId={"value": document_id, "schemeAgencyId": "Customer"},
+        supplier={"id": [{"value": supplier, "schemeAgencyId": "Customer"}]},
+        customer={"id": [{"value": "HOME", "schemeAgencyId": "Customer"}]},
+    )
 
 
 def _rss_mb(root_pid: int) -> float:
