@@ -25,6 +25,7 @@ is ``retryable``, because a delivery worker must tell "try again later"
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import ssl
 import threading
@@ -32,7 +33,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import httpcore
 import httpx
 
 from setu_planning.domain.errors import SetuError
@@ -40,19 +40,21 @@ from setu_planning.domain.messages import LineKind, MessageKind, line_field
 
 from ..codecs import media, wire
 from ..codecs.kinds import BY_KIND
-from . import deadline
+from . import connections
 from .endpoints import AssignmentsEndpoint, ConstraintsEndpoint, MessageEndpoint, RequestsEndpoint, line_kind_of
 from .errors import SetuProtocolError, SetuTransportError, error_for
 
 USER_AGENT = "setu-planning-client"
 _FRAMING = {"content-length", "content-encoding", "transfer-encoding"}
+_PORTS = {"http": 80, "https": 443}
 _FORMATS = {"json": media.JSON, "xml": media.XML, media.JSON: media.JSON, media.XML: media.XML}
 DEFAULT_TOTAL_TIMEOUT = 20.0
 """Seconds a whole exchange may take (connect, send, headers, body); retryable when it is over."""
 DEFAULT_MAX_ANSWER = 1024 * 1024
 """Bytes of an answer's body read at most (our own inbound limit); a longer answer is abandoned."""
-MAX_ANSWER_HEADERS = 100
-"""Header fields an answer may have (their total size is bounded at 100 KB by the HTTP parser)."""
+MAX_ANSWER_HEADERS = connections.MAX_HEADERS
+"""Header fields an answer may have (their total size is bounded at 100 KB too)."""
+_KNOWN_REQUESTS = 256  # httpx.Request objects kept for answers (making one parses its URL)
 
 
 class SetuClient:
@@ -62,9 +64,9 @@ class SetuClient:
     is sent as ``Authorization: Bearer``; ``on_behalf_of`` as ``X-SETU-Actor``.
     ``setu_version`` ("1.0" or "2.0") and ``format`` ("json" or "xml") are what
     the client writes and asks for; answers are read in whatever format and
-    version the server says it used. One connection pool underneath (httpcore,
-    the engine of httpx, used directly: a delivery pays for HTTP, not for the
-    cookies, redirects and URL merging of a browser-like client): share one
+    version the server says it used. One pool of keep-alive connections
+    underneath (:mod:`.connections`, on the standard library's ``http.client``:
+    a delivery pays for HTTP, not for a general client's machinery): share one
     SetuClient between threads. ``ssl_context`` is for TLS settings of your
     own (e.g. mTLS). Answers are returned as ``httpx.Response``.
     """
@@ -95,21 +97,16 @@ class SetuClient:
         self.media_type = _FORMATS[format]
         self._token = token
         self._encoder = wire.Encoder(self.media_type, setu_version)
-        self._headers = [
-            (b"Accept", self.media_type.encode()),
-            (b"setuVersionId", setu_version.encode()),
-            (b"User-Agent", USER_AGENT.encode()),
-        ]
+        self._headers = [("Accept", self.media_type), ("setuVersionId", setu_version), ("User-Agent", USER_AGENT)]
         self._on_behalf_of = on_behalf_of
         self.total_timeout = total_timeout
         self.max_answer = max_answer
-        self._timeouts = {
-            "connect": connect_timeout,
-            "read": read_timeout,
-            "write": read_timeout,
-            "pool": connect_timeout,
-        }
-        self._pool = deadline.connection_pool(ssl_context=ssl_context)
+        self._origin = connections.Origin(url.scheme, url.raw_host.decode("ascii"), url.port or _PORTS[url.scheme])
+        self._prefix = httpx.URL(self.base_url).raw_path.decode("ascii").rstrip("/")
+        self._pool = connections.ConnectionPool(
+            ssl_context=ssl_context, connect_timeout=connect_timeout, read_timeout=read_timeout
+        )
+        self._requests: dict[tuple[str, str], httpx.Request] = {}
         self._closed = threading.Event()  # shared with the acting_for views
         self._endpoints()
 
@@ -162,26 +159,26 @@ class SetuClient:
         """One HTTP exchange; a 2xx answer is returned, anything else raised as a typed error."""
         if self._closed.is_set():
             raise RuntimeError("the client is closed")
-        headers: dict[str, str] = {}
+        headers = list(self._headers)
         if body is not None:
-            headers["Content-Type"] = self.media_type
+            headers.append(("Content-Type", self.media_type))
         if if_match is not None:
-            headers["If-Match"] = if_match
+            headers.append(("If-Match", if_match))
         if self._on_behalf_of:
-            headers["X-SETU-Actor"] = self._on_behalf_of
+            headers.append(("X-SETU-Actor", self._on_behalf_of))
         token = self._token() if callable(self._token) else self._token
         if token:
-            headers["Authorization"] = f"Bearer {token}"
-        url = self.base_url + path
+            headers.append(("Authorization", f"Bearer {token}"))
+        query = f"?{urlencode(params)}" if params else ""
+        url = self.base_url + path + query
         try:
-            with deadline.within(self.total_timeout):
-                response = self._exchange(method, url, body, headers, params)
-        except httpcore.TimeoutException as error:
+            response = self._exchange(method, url, self._prefix + path + query, body, headers)
+        except TimeoutError as error:
             raise SetuTransportError(
                 f"{method} {url}: no whole answer within {self.total_timeout:g} s ({type(error).__name__}: {error})",
                 method=method, url=url,
             ) from error  # fmt: skip
-        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
+        except (OSError, http.client.HTTPException) as error:
             raise SetuTransportError(
                 f"{method} {url}: no answer ({type(error).__name__}: {error})", method=method, url=url
             ) from error
@@ -198,31 +195,26 @@ class SetuClient:
         )
 
     def _exchange(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str], params: Mapping[str, str] | None
+        self, method: str, url: str, target: str, body: bytes | None, headers: list[tuple[str, str]]
     ) -> httpx.Response:
-        """The answer read as a stream and abandoned past :attr:`max_answer` bytes or too many headers."""
-        if params:
-            url = f"{url}?{urlencode(params)}"
-        sent = [*self._headers, *((name.encode(), value.encode()) for name, value in headers.items())]
-        extensions = {"timeout": self._timeouts}
-        with self._pool.stream(method, url, headers=sent, content=body, extensions=extensions) as streamed:
-            status, raw = streamed.status, streamed.headers
-            if len(raw) > MAX_ANSWER_HEADERS:
-                raise self._refusal(method, url, status, f"more than {MAX_ANSWER_HEADERS} header fields in the answer")
-            answer = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-            declared = next((v for k, v in answer if k.lower() == "content-length"), "")
-            if declared.isdigit() and int(declared) > self.max_answer:
-                raise self._refusal(method, url, status, f"a body of {declared} bytes, over the {self.max_answer} read")
-            if any(k.lower() == "content-encoding" and v.strip().lower() != "identity" for k, v in answer):
-                raise self._refusal(method, url, status, "a Content-Encoding that was not asked for")
-            chunks, size = [], 0
-            for chunk in streamed.iter_stream():
-                size += len(chunk)
-                if size > self.max_answer:
-                    raise self._refusal(method, url, status, f"a body over the {self.max_answer} bytes read: abandoned")
-                chunks.append(chunk)
-        kept = [(k, v) for k, v in answer if k.lower() not in _FRAMING]
-        return httpx.Response(status, headers=kept, content=b"".join(chunks), request=httpx.Request(method, url))
+        """The whole answer, refused past :attr:`max_answer` bytes or too many headers, as an ``httpx.Response``."""
+        try:
+            answer = self._pool.exchange(
+                self._origin, method, target, headers, body, within=self.total_timeout, max_answer=self.max_answer
+            )
+        except connections.AnswerRefused as refused:
+            raise self._refusal(method, url, refused.status, refused.reason) from None
+        kept = [(k, v) for k, v in answer.headers if k.lower() not in _FRAMING]
+        return httpx.Response(answer.status, headers=kept, content=answer.body, request=self._request(method, url))
+
+    def _request(self, method: str, url: str) -> httpx.Request:
+        """The request an answer names, made once per method and URL (a create's URL is the same each time)."""
+        request = self._requests.get((method, url))
+        if request is None:
+            if len(self._requests) >= _KNOWN_REQUESTS:
+                self._requests.clear()
+            request = self._requests[method, url] = httpx.Request(method, url)
+        return request
 
     def _refusal(self, method: str, url: str, status: int, reason: str) -> SetuProtocolError:
         return SetuProtocolError(f"{method} {url} answered {status}: {reason}", status=status, method=method, url=url)
