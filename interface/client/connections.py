@@ -104,8 +104,10 @@ class _BoundedSocket:
         self._readers = 0
         self._closed = False
 
-    def left(self) -> float:
-        return _left(self.deadline, self.read_timeout)
+    def bound(self) -> socket.socket:
+        """The socket, its timeout what is left of the deadline (at most the read timeout)."""
+        self.sock.settimeout(_left(self.deadline, self.read_timeout))
+        return self.sock
 
     def cork(self) -> None:
         """Hold small writes until :meth:`uncork`, to send a request's head and body in one write."""
@@ -128,8 +130,7 @@ class _BoundedSocket:
             self.cork()
 
     def _send(self, data: bytes) -> None:
-        self.sock.settimeout(self.left())
-        self.sock.sendall(data)
+        self.bound().sendall(data)
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         if mode != "rb":
@@ -181,9 +182,7 @@ class _Reader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        sock = self._owner.sock
-        sock.settimeout(self._owner.left())
-        got = sock.recv_into(buffer)
+        got = self._owner.bound().recv_into(buffer)
         self.taken += got
         if self.taken > self.budget:
             raise self.over(f"more than {self.budget} bytes of header fields in the answer")
