@@ -341,8 +341,11 @@ class ConnectionPool:
         sock = connection.bounded
         sock.cork()
         connection.putrequest(method, target, skip_accept_encoding=True)
-        for name, value in headers:
-            connection.putheader(name, value)
+        try:
+            for name, value in headers:
+                connection.putheader(name, value.encode())  # UTF-8, as any byte above ASCII is sent as is
+        except ValueError as error:  # a line break in a value: the request cannot be written
+            raise http.client.HTTPException(f"the request cannot be written: {error}") from error
         if body is not None or method in _BODY_METHODS:
             connection.putheader("Content-Length", str(len(body or b"")))
         connection.endheaders(body)

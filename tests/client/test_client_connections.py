@@ -217,3 +217,36 @@ def test_over_tls_a_dripping_answer_ends_at_the_deadline(raw_server, make_client
     with pytest.raises(SetuTransportError) as caught:
         make_client(server.base_url, ssl_context=client_tls, total_timeout=1.0).requests.create(request())
     assert "no whole answer within 1 s" in str(caught.value) and caught.value.retryable
+
+
+def test_a_request_is_written_with_its_headers_in_utf8_and_asks_for_no_encoding(raw_server, make_client):
+    heads: list[bytes] = []
+
+    def recording(server: RawServer, connection: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += connection.recv(65536)
+        heads.append(data.partition(b"\r\n\r\n")[0])
+        connection.sendall(CREATED)
+
+    server = raw_server(recording)
+    make_client(server.base_url, on_behalf_of="Łukasz Müller").requests.create(request())
+    lines = heads[0].split(b"\r\n")
+    assert lines[0] == b"POST /planning/requests HTTP/1.1"
+    assert "X-SETU-Actor: Łukasz Müller".encode() in lines
+    assert not [line for line in lines if line.lower().startswith(b"accept-encoding")]
+
+
+def test_a_header_value_that_cannot_be_written_is_a_transport_error_and_nothing_is_sent(raw_server, make_client):
+    received: list[bytes] = []
+
+    def recording(server: RawServer, connection: socket.socket) -> None:
+        while got := connection.recv(65536):
+            received.append(got)
+
+    server = raw_server(recording)
+    with pytest.raises(SetuTransportError) as caught:
+        make_client(server.base_url, token="t\r\nX-Injected: 1").requests.create(request())
+    assert "cannot be written" in str(caught.value)
+    assert server.closed.acquire(timeout=10)  # the client closed the connection it had opened
+    assert received == []
