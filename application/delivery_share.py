@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from .delivery_transport import Backoff, Outcome
-from .stores.contract import DeliveryRow
+from .stores.contract import DueHead
 
 log = logging.getLogger("setu_planning.delivery")
 
@@ -85,7 +85,7 @@ class SendingShare:
         self._cooling: dict[UUID, float] = {}
         self._logged: dict[tuple[str, str], float] = {}
 
-    def take(self, heads: Iterable[DeliveryRow], limit: int, now: float) -> list[tuple[UUID, str]]:
+    def take(self, heads: Iterable[DueHead], limit: int, now: float) -> list[tuple[UUID, str]]:
         """The due heads to send now, each counted as under way until :meth:`release`."""
         taken: list[tuple[UUID, str]] = []
         with self._lock:
