@@ -25,6 +25,7 @@ answers is in :mod:`.delivery_transport`; this module re-exports those names.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
@@ -53,7 +54,7 @@ from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
-from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
+from .stores.contract import DeliveryRecorder, DeliveryRow, DueHead, PlanningStore, store_of
 
 __all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
     "PAGE",
@@ -272,7 +273,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         # Heads under way (or of parties at their share) are still due in the table and come first:
         # look a little past them, and deeper only while that finds too little.
         # Parties at their share are left out of the read: their backlog never hides another's head.
-        scan, due = self.share.under_way() + 2 * room, list[tuple[UUID, str]]()
+        scan, due = self.share.under_way() + 2 * room, list[DueHead]()
         while True:
             heads = self.recorder.select_due_heads(time.time(), scan, self.share.full(time.time()))
             due += self.share.take(heads, room - len(due), time.time())
@@ -280,10 +281,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 break
             scan *= 4
         try:
-            futures = [self._senders.submit(self._send_and_release, outbox, party, transport) for outbox, party in due]
+            futures = [self._senders.submit(self._send_and_release, head, transport) for head in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
-            for outbox, party in due:
-                self.share.release(outbox, party)
+            for head in due:
+                self.share.release(head.outbox_id, head.party)
             raise ProcessExiting from None
         if wait:
             for future in futures:
@@ -312,17 +313,38 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         found.update(self.share.held_back(now))
         return found
 
-    def _send_and_release(self, outbox_id: UUID, party: str, transport: Transport) -> None:
+    def _send_and_release(self, head: DueHead, transport: Transport) -> None:
         try:
-            self._deliver_head(outbox_id, transport)
+            self._deliver_head(head.outbox_id, transport, head.seq)
         except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
-            self.share.cool(outbox_id, party, error)
+            self.share.cool(head.outbox_id, head.party, error)
         finally:
-            self.share.release(outbox_id, party)
+            self.share.release(head.outbox_id, head.party)
             self._wake.set()
 
-    def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
-        outbox: Outbox = self.repository.get(outbox_id)
+    def _as_saved_here(self, outbox_id: UUID, seq: int | None) -> Outbox | None:
+        """The outbox as this process last saved it, if that agrees with the deliveries table on the due head.
+
+        The table is written in the transaction of every outbox event, by any
+        process, so it is what is due now. When the copy kept here has that same
+        entry as its head, it is used without reading newer events; should
+        another process have added any meanwhile, recording the outcome
+        conflicts and is done again on the outbox read afresh.
+        """
+        cache = self.repository.cache
+        if not cache or seq is None:
+            return None
+        try:
+            kept: Outbox = cache.get(outbox_id)
+        except KeyError:
+            return None
+        head = kept.head
+        if head is None or head["seq"] != seq:
+            return None
+        return copy.deepcopy(kept)
+
+    def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None) -> int:
+        outbox: Outbox = self._as_saved_here(outbox_id, seq) or self.repository.get(outbox_id)
         now = datetime.now(UTC)
         entry = outbox.due(now)
         if entry is None:

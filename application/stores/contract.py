@@ -134,10 +134,11 @@ class PlanningRecorder(ApplicationRecorder):
 
 # ----------------------------------------------------------------- delivery
 class DueHead(NamedTuple):
-    """A head that is due to be sent: all the sender needs to pick it (its outbox, and whose share it takes)."""
+    """A head that is due to be sent: its outbox, whose share it takes, and which entry the table says is due."""
 
     outbox_id: UUID
     party: str
+    seq: int | None = None
 
 
 @dataclass(frozen=True)

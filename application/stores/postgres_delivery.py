@@ -65,7 +65,7 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             "last_attempt_at = excluded.last_attempt_at, warning = excluded.warning"
         ).format(s=schema, t=table)
         self._select_sql = SQL("SELECT " + DELIVERY_COLUMNS + " FROM {s}.{t} WHERE ").format(s=schema, t=table)
-        self._heads_sql = SQL("SELECT outbox_id, party FROM {s}.{t} WHERE ").format(s=schema, t=table)
+        self._heads_sql = SQL("SELECT outbox_id, party, seq FROM {s}.{t} WHERE ").format(s=schema, t=table)
 
     def create_table(self) -> None:
         with schema_lock(self.datastore):
@@ -87,7 +87,7 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
         where = f"head AND status = 'pending' AND COALESCE(due_at, 0) <= %s{skip} ORDER BY due_at LIMIT %s"
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._heads_sql + SQL(where), (now, *skip_parties, limit))  # type: ignore[arg-type]
-            return [DueHead(r["outbox_id"], r["party"]) for r in curs.fetchall()]  # a uuid column: UUIDs
+            return [DueHead(r["outbox_id"], r["party"], r["seq"]) for r in curs.fetchall()]  # a uuid column: UUIDs
 
     def select_deliveries(
         self,

@@ -95,11 +95,11 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             cursor = connection._sqlite_conn.cursor()  # noqa: SLF001
             try:
                 cursor.execute(
-                    f"SELECT outbox_id, party FROM {self.deliveries_table} WHERE head = 1 AND status = 'pending' "
+                    f"SELECT outbox_id, party, seq FROM {self.deliveries_table} WHERE head = 1 AND status = 'pending' "
                     f"AND COALESCE(due_at, 0) <= ?{skip} ORDER BY due_at LIMIT ?",
                     (now, *skip_parties, limit),
                 )
-                return [DueHead(UUID(outbox), party) for outbox, party in cursor.fetchall()]
+                return [DueHead(UUID(outbox), party, seq) for outbox, party, seq in cursor.fetchall()]
             finally:
                 cursor.close()
 
