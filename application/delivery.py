@@ -25,6 +25,7 @@ answers is in :mod:`.delivery_transport`; this module re-exports those names.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
@@ -53,7 +54,7 @@ from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
-from .stores.contract import DeliveryRecorder, DeliveryRow, PlanningStore, store_of
+from .stores.contract import DeliveryRecorder, DeliveryRow, DueHead, PlanningStore, store_of
 
 __all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
     "PAGE",
@@ -80,6 +81,13 @@ SENDERS = 16
 
 SCAN_LIMIT = 4000
 """Due heads looked at, at most, to find ones whose party has room."""
+
+FOLLOW_EVERY = 0.1
+"""Seconds between looks at the planning log while sending (sooner while a backlog is being read).
+
+Every finished send wakes the sender loop; reading the log on each of those
+wakes cost two queries per delivery and slowed refilling the senders.
+"""
 
 OUTBOX_CACHE = 5000
 """Outboxes kept in memory as last saved here: sending a head then costs one read of newer events, not a replay."""
@@ -116,6 +124,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         super().__init__(env)
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
+        self._followed_at = -FOLLOW_EVERY  # monotonic time of the last look at the log by run_once(wait=False)
+        self._backlog = False  # the last look read a whole page: look again at once
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
         self.outcome_listeners: list[Callable[[str, str], None]] = []
         """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
@@ -133,6 +143,15 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
     def construct_snapshot_store(self) -> EventStore[UUID]:
         recorder = store_of(self.factory).delivery_snapshots()
         return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+
+    def save(self, *outboxes: Any, **kwargs: Any) -> Any:
+        """As the library's ``save``, collecting outboxes without its per-object protocol checks."""
+        processing = OutboxEvents()
+        processing.collect_events(*outboxes, **kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
         rows = processing_event.saved_kwargs.setdefault("delivery_rows", [])
@@ -170,7 +189,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         notifications = self.planning.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
         if not notifications:
             return 0
-        processing = ProcessingEvent[UUID](Tracking(self.planning.name, notifications[-1].id))
+        processing = OutboxEvents(Tracking(self.planning.name, notifications[-1].id))
         outboxes: dict[UUID, Outbox] = {}
         for notification in notifications:
             if not notification.topic.startswith(RESOURCE_TOPICS):  # filtered before decoding
@@ -254,7 +273,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         # Heads under way (or of parties at their share) are still due in the table and come first:
         # look a little past them, and deeper only while that finds too little.
         # Parties at their share are left out of the read: their backlog never hides another's head.
-        scan, due = self.share.under_way() + 2 * room, list[tuple[UUID, str]]()
+        scan, due = self.share.under_way() + 2 * room, list[DueHead]()
         while True:
             heads = self.recorder.select_due_heads(time.time(), scan, self.share.full(time.time()))
             due += self.share.take(heads, room - len(due), time.time())
@@ -262,10 +281,10 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 break
             scan *= 4
         try:
-            futures = [self._senders.submit(self._send_and_release, outbox, party, transport) for outbox, party in due]
+            futures = [self._senders.submit(self._send_and_release, head, transport) for head in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
-            for outbox, party in due:
-                self.share.release(outbox, party)
+            for head in due:
+                self.share.release(head.outbox_id, head.party)
             raise ProcessExiting from None
         if wait:
             for future in futures:
@@ -294,17 +313,38 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         found.update(self.share.held_back(now))
         return found
 
-    def _send_and_release(self, outbox_id: UUID, party: str, transport: Transport) -> None:
+    def _send_and_release(self, head: DueHead, transport: Transport) -> None:
         try:
-            self._deliver_head(outbox_id, transport)
+            self._deliver_head(head.outbox_id, transport, head.seq)
         except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
-            self.share.cool(outbox_id, party, error)
+            self.share.cool(head.outbox_id, head.party, error)
         finally:
-            self.share.release(outbox_id, party)
+            self.share.release(head.outbox_id, head.party)
             self._wake.set()
 
-    def _deliver_head(self, outbox_id: UUID, transport: Transport) -> int:
-        outbox: Outbox = self.repository.get(outbox_id)
+    def _as_saved_here(self, outbox_id: UUID, seq: int | None) -> Outbox | None:
+        """The outbox as this process last saved it, if that agrees with the deliveries table on the due head.
+
+        The table is written in the transaction of every outbox event, by any
+        process, so it is what is due now. When the copy kept here has that same
+        entry as its head, it is used without reading newer events; should
+        another process have added any meanwhile, recording the outcome
+        conflicts and is done again on the outbox read afresh.
+        """
+        cache = self.repository.cache
+        if not cache or seq is None:
+            return None
+        try:
+            kept: Outbox = cache.get(outbox_id)
+        except KeyError:
+            return None
+        head = kept.head
+        if head is None or head["seq"] != seq:
+            return None
+        return copy.deepcopy(kept)
+
+    def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None) -> int:
+        outbox: Outbox = self._as_saved_here(outbox_id, seq) or self.repository.get(outbox_id)
         now = datetime.now(UTC)
         entry = outbox.due(now)
         if entry is None:
@@ -358,11 +398,17 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         """Follow the log to its end, then send everything due; returns the work started.
 
         With ``wait=False`` (the background worker, which calls again while
-        there is work) it follows one page, then sends what is due: a long
-        backlog in the log is sent while it is still being read, not after.
+        there is work, and on every finished send) it follows one page, then
+        sends what is due: a long backlog in the log is sent while it is still
+        being read, not after. It looks at the log at most every
+        :data:`FOLLOW_EVERY` seconds unless the last look found a whole page.
         """
         if not wait:
-            return self.follow() + self.deliver_due(transport, wait=False)
+            read, now = 0, time.monotonic()
+            if self._backlog or now - self._followed_at >= FOLLOW_EVERY:
+                read = self.follow()
+                self._followed_at, self._backlog = now, read >= PAGE
+            return read + self.deliver_due(transport, wait=False)
         work = 0
         while read := self.follow():
             work += read
@@ -418,6 +464,25 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.save(outbox)
         self.wake()
         return self.delivery(row.id)
+
+
+class OutboxEvents(ProcessingEvent[UUID]):
+    """The events of one save; an outbox is collected without ``isinstance`` against runtime protocols.
+
+    The library tells aggregates from events by checking each object against
+    ``runtime_checkable`` protocols, which on Python 3.11 walks the protocol's
+    members every time: a noticeable part of recording a delivery.
+    """
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        others = []
+        for obj in objs:
+            if type(obj) is Outbox:
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            else:
+                others.append(obj)
+        super().collect_events(*others, **kwargs)
 
 
 class DeliveryNotFound(SetuError):

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from .delivery_transport import Backoff, Outcome
-from .stores.contract import DeliveryRow
+from .stores.contract import DueHead
 
 log = logging.getLogger("setu_planning.delivery")
 
@@ -85,9 +85,9 @@ class SendingShare:
         self._cooling: dict[UUID, float] = {}
         self._logged: dict[tuple[str, str], float] = {}
 
-    def take(self, heads: Iterable[DeliveryRow], limit: int, now: float) -> list[tuple[UUID, str]]:
+    def take(self, heads: Iterable[DueHead], limit: int, now: float) -> list[DueHead]:
         """The due heads to send now, each counted as under way until :meth:`release`."""
-        taken: list[tuple[UUID, str]] = []
+        taken: list[DueHead] = []
         with self._lock:
             for head in heads:
                 outbox_id, party = head.outbox_id, head.party
@@ -105,7 +105,7 @@ class SendingShare:
                     continue
                 self._sending[party] = self._sending.get(party, 0) + 1
                 self._in_flight.add(outbox_id)
-                taken.append((outbox_id, party))
+                taken.append(head)
                 if len(taken) >= limit:
                     break
         return taken

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
@@ -47,36 +47,57 @@ class Joining(Protocol):
 M = TypeVar("M", bound=Joining)
 
 
+@dataclass
+class _Place(Generic[M]):
+    """A member's place in the queue: woken once, either written or made the next leader."""
+
+    member: M
+    woken: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+
+
 class Batch(Generic[M]):
     """Leader and followers: the first to find no write under way writes everything queued, the others wait.
 
-    ``write(group)`` must not raise: it records each member's own outcome on the member.
+    Each waiting member is woken exactly once: when its group is written, or
+    to lead the next group (the first still queued when a write ends). Waking
+    every waiter after every write, to have them look whether it was theirs,
+    cost more than the writes under load. ``write(group)`` must not raise: it
+    records each member's own outcome on the member.
     """
 
     def __init__(self, write: Callable[[list[M]], None]):
         self._write = write
-        self._condition = threading.Condition()
-        self._queue: list[M] = []
+        self._lock = threading.Lock()
+        self._queue: list[_Place[M]] = []
         self._writing = False
 
     def join(self, member: M) -> None:
         """Return once ``member`` has been written, by this thread or by the one that took it."""
-        with self._condition:
-            self._queue.append(member)
-            while self._writing and not member.done:
-                self._condition.wait()
-            if member.done:
-                return
-            group, self._queue = self._queue, []
+        place = _Place(member)
+        with self._lock:
+            self._queue.append(place)
+            leads = not self._writing
             self._writing = True
+        if not leads:
+            place.woken.wait()
+            if not place.leads:
+                return
+        with self._lock:
+            group, self._queue = self._queue, []
         try:
-            self._write(group)
+            self._write([each.member for each in group])
         finally:
-            with self._condition:
-                for each in group:
-                    each.done = True
-                self._writing = False
-                self._condition.notify_all()
+            for each in group:
+                each.member.done = True
+                if each is not place:
+                    each.woken.set()
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].woken.set()
+                else:
+                    self._writing = False
 
 
 class GroupCommit:

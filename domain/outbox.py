@@ -82,6 +82,21 @@ class Outbox(Aggregate):
         self.entries: list[dict[str, Any]] = []
         self.last_finished: dict[str, Any] | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Outbox:
+        """An independent copy, as the library's aggregate cache hands out on every read.
+
+        Entries are flat dicts of immutable values (str, int, None, datetimes,
+        UUIDs), so copying each dict is a deep copy; the generic one walked every
+        value and was the largest part of reading an outbox from the cache.
+        """
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied._pending_events = list(self._pending_events)
+        copied.entries = [dict(entry) for entry in self.entries]
+        copied.last_finished = dict(self.last_finished) if self.last_finished is not None else None
+        memo[id(self)] = copied
+        return copied
+
     # -------------------------------------------------------------- queries
     @property
     def head(self) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -133,6 +133,14 @@ class PlanningRecorder(ApplicationRecorder):
 
 
 # ----------------------------------------------------------------- delivery
+class DueHead(NamedTuple):
+    """A head that is due to be sent: its outbox, whose share it takes, and which entry the table says is due."""
+
+    outbox_id: UUID
+    party: str
+    seq: int | None = None
+
+
 @dataclass(frozen=True)
 class DeliveryRow:
     """One change owed to one counterparty, as listed and as the sender finds it."""
@@ -252,7 +260,7 @@ class DeliveryRecorder(ProcessRecorder):
         return [row.outbox_id for row in self.select_due_heads(now, limit)]
 
     @abstractmethod
-    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DueHead]:
         """The heads that are pending and due, the longest-waiting first (the sender needs their party).
 
         Heads of ``skip_parties`` (those at their share of the senders) are left out,

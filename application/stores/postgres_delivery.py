@@ -14,6 +14,7 @@ from .contract import (
     DELIVERY_COLUMNS,
     DeliveryRecorder,
     DeliveryRow,
+    DueHead,
     EncryptedColumn,
     delivery_filters,
 )
@@ -64,6 +65,7 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             "last_attempt_at = excluded.last_attempt_at, warning = excluded.warning"
         ).format(s=schema, t=table)
         self._select_sql = SQL("SELECT " + DELIVERY_COLUMNS + " FROM {s}.{t} WHERE ").format(s=schema, t=table)
+        self._heads_sql = SQL("SELECT outbox_id, party, seq FROM {s}.{t} WHERE ").format(s=schema, t=table)
 
     def create_table(self) -> None:
         with schema_lock(self.datastore):
@@ -80,13 +82,12 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
             curs.execute(self._select_sql + SQL(where + " " + tail), params)
             return [DeliveryRow.from_values(tuple(r.values())) for r in curs.fetchall()]
 
-    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DueHead]:
         skip = f" AND party NOT IN ({', '.join(['%s'] * len(skip_parties))})" if skip_parties else ""
-        return self._select(
-            f"head AND status = 'pending' AND COALESCE(due_at, 0) <= %s{skip}",
-            (now, *skip_parties, limit),
-            "ORDER BY due_at LIMIT %s",
-        )
+        where = f"head AND status = 'pending' AND COALESCE(due_at, 0) <= %s{skip} ORDER BY due_at LIMIT %s"
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._heads_sql + SQL(where), (now, *skip_parties, limit))  # type: ignore[arg-type]
+            return [DueHead(r["outbox_id"], r["party"], r["seq"]) for r in curs.fetchall()]  # a uuid column: UUIDs
 
     def select_deliveries(
         self,

@@ -15,6 +15,7 @@ from .contract import (
     DELIVERY_COLUMNS,
     DeliveryRecorder,
     DeliveryRow,
+    DueHead,
     EncryptedColumn,
     delivery_filters,
 )
@@ -88,13 +89,19 @@ class SQLiteDeliveryRecorder(SQLiteProcessRecorder, DeliveryRecorder):
             finally:
                 cursor.close()
 
-    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DueHead]:
         skip = f" AND party NOT IN ({', '.join(['?'] * len(skip_parties))})" if skip_parties else ""
-        return self._select(
-            f"head = 1 AND status = 'pending' AND COALESCE(due_at, 0) <= ?{skip}",
-            (now, *skip_parties, limit),
-            "ORDER BY due_at LIMIT ?",
-        )
+        with self.datastore.get_connection(commit=False) as connection:
+            cursor = connection._sqlite_conn.cursor()  # noqa: SLF001
+            try:
+                cursor.execute(
+                    f"SELECT outbox_id, party, seq FROM {self.deliveries_table} WHERE head = 1 AND status = 'pending' "
+                    f"AND COALESCE(due_at, 0) <= ?{skip} ORDER BY due_at LIMIT ?",
+                    (now, *skip_parties, limit),
+                )
+                return [DueHead(UUID(outbox), party, seq) for outbox, party, seq in cursor.fetchall()]
+            finally:
+                cursor.close()
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000
