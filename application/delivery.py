@@ -126,6 +126,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self._wake = threading.Event()
         self._followed_at = -FOLLOW_EVERY  # monotonic time of the last look at the log by run_once(wait=False)
         self._backlog = False  # the last look read a whole page: look again at once
+        self._ahead: list[DueHead] = []  # due heads read and left over, good for FOLLOW_EVERY seconds
+        self._ahead_at = 0.0
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
         self.outcome_listeners: list[Callable[[str, str], None]] = []
         """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
@@ -270,16 +272,12 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         room = min(limit, SENDERS - self.share.under_way())
         if room <= 0:
             return 0
-        # Heads under way (or of parties at their share) are still due in the table and come first:
-        # look a little past them, and deeper only while that finds too little.
-        # Parties at their share are left out of the read: their backlog never hides another's head.
-        scan, due = self.share.under_way() + 2 * room, list[DueHead]()
-        while True:
-            heads = self.recorder.select_due_heads(time.time(), scan, self.share.full(time.time()))
-            due += self.share.take(heads, room - len(due), time.time())
-            if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
-                break
-            scan *= 4
+        now = time.time()
+        due = self._take_ahead(room, now)
+        full = self.share.full(now)
+        names = {party.name for party in self.targets}
+        if len(due) < room and not (names and names <= set(full)):  # every party at its share: none to read
+            due += self._read_due(room - len(due), now, full)
         try:
             futures = [self._senders.submit(self._send_and_release, head, transport) for head in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
@@ -290,6 +288,31 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             for future in futures:
                 future.result()
         return len(due)
+
+    def _take_ahead(self, room: int, now: float) -> list[DueHead]:
+        """Due heads read a moment ago and not taken then (a finished send need not read the table again)."""
+        if not self._ahead or time.monotonic() - self._ahead_at >= FOLLOW_EVERY:
+            self._ahead = []
+            return []
+        taken = self.share.take(self._ahead, room, now)
+        self._ahead = [head for head in self._ahead if head not in taken]
+        return taken
+
+    def _read_due(self, room: int, now: float, full: list[str]) -> list[DueHead]:
+        """Due heads from the deliveries table, taken for sending; what is left over is kept a moment."""
+        # Heads under way (or of parties at their share) are still due in the table and come first:
+        # look a little past them, and deeper only while that finds too little.
+        # Parties at their share are left out of the read: their backlog never hides another's head.
+        scan, due = self.share.under_way() + 2 * room, list[DueHead]()
+        while True:
+            heads = self.recorder.select_due_heads(now, scan, full)
+            due += self.share.take(heads, room - len(due), now)
+            if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
+                break
+            scan *= 4
+        self._ahead = [head for head in heads if head not in due and not self.share.is_under_way(head.outbox_id)]
+        self._ahead_at = time.monotonic()
+        return due
 
     def get(self, outbox_id: UUID) -> Outbox:
         """An outbox as stored now."""

@@ -124,6 +124,10 @@ class SendingShare:
             full += [p for p, c in self._circuits.items() if c.held_back(now) and p not in full]
             return sorted(full)
 
+    def is_under_way(self, outbox_id: UUID) -> bool:
+        with self._lock:
+            return outbox_id in self._in_flight
+
     def under_way(self) -> int:
         """Deliveries taken and not yet released."""
         with self._lock:
