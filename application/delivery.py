@@ -26,6 +26,7 @@ answers is in :mod:`.delivery_transport`; this module re-exports those names.
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import random
 import threading
@@ -284,9 +285,8 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             for head in due:
                 self.share.release(head.outbox_id, head.party)
             raise ProcessExiting from None
-        if wait:
-            for future in futures:
-                future.result()
+        if wait:  # what was sent: a head the table named but its outbox no longer has due is no work done
+            return sum(future.result() for future in futures)
         return len(due)
 
     def _take_ahead(self, room: int, now: float) -> list[DueHead]:
@@ -303,14 +303,19 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         # Heads under way (or of parties at their share) are still due in the table and come first:
         # look a little past them, and deeper only while that finds too little.
         # Parties at their share are left out of the read: their backlog never hides another's head.
-        scan, due = self.share.under_way() + 2 * room, list[DueHead]()
+        # Once every party is at its share, a deeper read finds nothing more to take.
+        scan, due, names = self.share.under_way() + 2 * room, list[DueHead](), {party.name for party in self.targets}
         while True:
             heads = self.recorder.select_due_heads(now, scan, full)
             due += self.share.take(heads, room - len(due), now)
             if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
                 break
+            full = self.share.full(now)
+            if names and names <= set(full):
+                break
             scan *= 4
-        self._ahead = [head for head in heads if head not in due and not self.share.is_under_way(head.outbox_id)]
+        left = (head for head in heads if head not in due and not self.share.is_under_way(head.outbox_id))
+        self._ahead = list(itertools.islice(left, SENDERS))
         self._ahead_at = time.monotonic()
         return due
 
@@ -336,14 +341,16 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         found.update(self.share.held_back(now))
         return found
 
-    def _send_and_release(self, head: DueHead, transport: Transport) -> None:
+    def _send_and_release(self, head: DueHead, transport: Transport) -> int:
+        """1 when the head was sent (or its sending failed), 0 when it was not due after all."""
         try:
-            self._deliver_head(head.outbox_id, transport, head.seq)
+            return self._deliver_head(head.outbox_id, transport, head.seq)
         except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
             self.share.cool(head.outbox_id, head.party, error)
+            return 1
         finally:
             self.share.release(head.outbox_id, head.party)
-            self._wake.set()
+            self._nudge()
 
     def _as_saved_here(self, outbox_id: UUID, seq: int | None) -> Outbox | None:
         """The outbox as this process last saved it, if that agrees with the deliveries table on the due head.
@@ -358,12 +365,14 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         if not cache or seq is None:
             return None
         try:
-            kept: Outbox = cache.get(outbox_id)
+            kept = cache.get(outbox_id)
         except KeyError:
             return None
-        head = kept.head
-        if head is None or head["seq"] != seq:
+        if not isinstance(kept, Outbox):
             return None
+        head = kept.head
+        if head is None or head["seq"] != seq or kept.due(datetime.now(UTC)) is None:
+            return None  # another head, or this one retried or tried meanwhile: read it as stored
         return copy.deepcopy(kept)
 
     def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None) -> int:
@@ -387,7 +396,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
         outcome = self.share.through_circuit(outbox.party, outcome)
         self.share.answered(outbox_id, outbox.party)  # the party's next request need not wait for this commit
-        self._wake.set()
+        self._nudge()
         self._outcomes.record(outbox, entry["seq"], outcome)
         return 1
 
@@ -446,6 +455,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
     def wake(self) -> None:
         """Something changed locally: look now rather than at the next poll."""
         self._wake.set()
+
+    def _nudge(self) -> None:
+        """Wake the sender loop, unless it is awake already (it reads the state after clearing the flag)."""
+        if not self._wake.is_set():
+            self._wake.set()
 
     def wait(self, seconds: float) -> None:
         self._wake.wait(seconds)

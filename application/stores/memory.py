@@ -17,6 +17,7 @@ from ..readmodels import ReadModelWrites
 from .contract import (
     DeliveryRecorder,
     DeliveryRow,
+    DueHead,
     EncryptedColumn,
     PlanningRecorder,
     PlanningStore,
@@ -144,7 +145,7 @@ class POPODeliveryRecorder(POPOProcessRecorder, DeliveryRecorder):
                 self._rows[row.id] = row
         return ids
 
-    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DeliveryRow]:
+    def select_due_heads(self, now: float, limit: int, skip_parties: Sequence[str] = ()) -> list[DueHead]:
         skip = set(skip_parties)
         with self._database_lock:
             due = [
@@ -152,7 +153,7 @@ class POPODeliveryRecorder(POPOProcessRecorder, DeliveryRecorder):
                 for r in self._rows.values()
                 if r.head and r.status == "pending" and (r.due_at or 0) <= now and r.party not in skip
             ]
-        return sorted(due, key=lambda r: r.due_at or 0)[:limit]
+        return [DueHead(r.outbox_id, r.party, r.seq) for r in sorted(due, key=lambda r: r.due_at or 0)[:limit]]
 
     def select_deliveries(
         self, *, resource_id: UUID | None = None, party: str | None = None, status: str | None = None, limit: int = 1000

@@ -86,7 +86,7 @@ class PostgresDeliveryRecorder(PostgresProcessRecorder, DeliveryRecorder):
         skip = f" AND party NOT IN ({', '.join(['%s'] * len(skip_parties))})" if skip_parties else ""
         where = f"head AND status = 'pending' AND COALESCE(due_at, 0) <= %s{skip} ORDER BY due_at LIMIT %s"
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._heads_sql + SQL(where), (now, *skip_parties, limit))  # type: ignore[arg-type]
+            curs.execute(self._heads_sql + SQL(where), (now, *skip_parties, limit))
             return [DueHead(r["outbox_id"], r["party"], r["seq"]) for r in curs.fetchall()]  # a uuid column: UUIDs
 
     def select_deliveries(
