@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import httpx
-
 from setu_planning.domain.messages import LineKind, MessageKind
 
 from ..codecs.kinds import BY_KIND
 from ..codecs.wire import Encoder
 from .errors import SetuProtocolError
+from .replies import Reply
 from .results import Created, Fetched, FetchedLine, LineCreated
 
 
@@ -27,7 +26,7 @@ class Caller(Protocol):
     @property
     def encoder(self) -> Encoder: ...
 
-    def send(
+    def call(
         self,
         method: str,
         path: str,
@@ -35,16 +34,16 @@ class Caller(Protocol):
         body: bytes | None = None,
         if_match: str | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> httpx.Response: ...
+    ) -> Reply: ...
 
-    def protocol_error(self, response: httpx.Response, reason: str) -> SetuProtocolError: ...
+    def protocol_error(self, response: Reply, reason: str) -> SetuProtocolError: ...
 
-    def decode_message(self, response: httpx.Response, kind: MessageKind) -> dict[str, Any] | None: ...
+    def decode_message(self, response: Reply, kind: MessageKind) -> dict[str, Any] | None: ...
 
-    def decode_messages(self, response: httpx.Response, kind: MessageKind) -> list[dict[str, Any]]: ...
+    def decode_messages(self, response: Reply, kind: MessageKind) -> list[dict[str, Any]]: ...
 
     def decode_line(
-        self, response: httpx.Response, kind: MessageKind, expected: LineKind | None
+        self, response: Reply, kind: MessageKind, expected: LineKind | None
     ) -> tuple[LineKind, dict[str, Any]] | None: ...
 
 
@@ -124,7 +123,7 @@ def _segment(value: str) -> str:
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
-def _etag(response: httpx.Response) -> str | None:
+def _etag(response: Reply) -> str | None:
     return response.headers.get("ETag") or None
 
 
@@ -153,7 +152,7 @@ class MessageEndpoint:
     def create(self, message: Mapping[str, Any]) -> Created:
         """POST a new message; the server assigns the id and names it in ``Location``."""
         client = self._client
-        response = client.send("POST", self._path(), body=self._body(message))
+        response = client.call("POST", self._path(), body=self._body(message))
         location = response.headers.get("Location")
         if not location:
             raise client.protocol_error(response, "no Location header: the resource id cannot be known")
@@ -167,7 +166,7 @@ class MessageEndpoint:
     def get(self, resource_id: str) -> Fetched:
         """GET the message as the counterparty holds it now."""
         client = self._client
-        response = client.send("GET", self._path(resource_id))
+        response = client.call("GET", self._path(resource_id))
         message = client.decode_message(response, self.kind)
         if message is None:
             raise client.protocol_error(response, "empty body where the message was expected")
@@ -176,13 +175,13 @@ class MessageEndpoint:
     def replace(self, resource_id: str, message: Mapping[str, Any], *, if_match: str | None = None) -> Fetched:
         """PUT the whole message; ``if_match`` (an ETag) makes it fail with 412 if the resource moved on."""
         client = self._client
-        response = client.send("PUT", self._path(resource_id), body=self._body(message), if_match=if_match)
+        response = client.call("PUT", self._path(resource_id), body=self._body(message), if_match=if_match)
         answered = client.decode_message(response, self.kind)
         return Fetched(answered if answered is not None else dict(message), _etag(response))
 
     def cancel(self, resource_id: str, *, if_match: str | None = None) -> None:
         """DELETE: the resource is withdrawn."""
-        self._client.send("DELETE", self._path(resource_id), if_match=if_match)
+        self._client.call("DELETE", self._path(resource_id), if_match=if_match)
 
     def add_line(
         self,
@@ -196,7 +195,7 @@ class MessageEndpoint:
         client = self._client
         line_kind = LineKind(line_kind)
         body = client.encoder.line(self.kind, line_kind, line)
-        response = client.send(
+        response = client.call(
             "POST", self._path(resource_id, f"{line_kind.value}-lines"), body=body, if_match=if_match
         )
         location = response.headers.get("Location") or None
@@ -214,7 +213,7 @@ class MessageEndpoint:
     def get_line(self, resource_id: str, line_id: str) -> FetchedLine:
         """GET one line by its line id."""
         client = self._client
-        response = client.send("GET", self._path(resource_id, "lines", _segment(line_id)))
+        response = client.call("GET", self._path(resource_id, "lines", _segment(line_id)))
         answered = client.decode_line(response, self.kind, None)
         if answered is None:
             raise client.protocol_error(response, "empty body where the line was expected")
@@ -235,7 +234,7 @@ class MessageEndpoint:
         if chosen is None:
             raise ValueError("the line does not say whether it is periodic or single: pass line_kind")
         body = client.encoder.line(self.kind, chosen, line)
-        response = client.send("PUT", self._path(resource_id, "lines", _segment(line_id)), body=body, if_match=if_match)
+        response = client.call("PUT", self._path(resource_id, "lines", _segment(line_id)), body=body, if_match=if_match)
         answered = client.decode_line(response, self.kind, None)
         if answered is None:
             return FetchedLine(chosen, dict(line), _etag(response))
@@ -244,7 +243,7 @@ class MessageEndpoint:
     def remove_line(self, resource_id: str, line_id: str, *, if_match: str | None = None) -> FetchedLine | None:
         """DELETE one line; the removed line when the server answers it (not all do)."""
         client = self._client
-        response = client.send("DELETE", self._path(resource_id, "lines", _segment(line_id)), if_match=if_match)
+        response = client.call("DELETE", self._path(resource_id, "lines", _segment(line_id)), if_match=if_match)
         answered = client.decode_line(response, self.kind, None)
         return None if answered is None else FetchedLine(answered[0], answered[1], _etag(response))
 
@@ -257,7 +256,7 @@ class RequestsEndpoint(MessageEndpoint):
     def assignments(self, resource_id: str) -> list[dict[str, Any]]:
         """The assignments that fulfil this request (by its documentId)."""
         client = self._client
-        response = client.send("GET", self._path(resource_id, BY_KIND[MessageKind.ASSIGNMENT].path))
+        response = client.call("GET", self._path(resource_id, BY_KIND[MessageKind.ASSIGNMENT].path))
         return client.decode_messages(response, MessageKind.ASSIGNMENT)
 
 
@@ -275,5 +274,5 @@ class ConstraintsEndpoint(MessageEndpoint):
     def of_worker(self, hr_id: str) -> list[dict[str, Any]]:
         """The constraints of one worker: ``GET /planning/constraints?hrId=``."""
         client = self._client
-        response = client.send("GET", self._path(), params={"hrId": hr_id})
+        response = client.call("GET", self._path(), params={"hrId": hr_id})
         return client.decode_messages(response, MessageKind.CONSTRAINTS)

@@ -11,9 +11,8 @@ import email.utils
 import re
 from datetime import UTC, datetime
 
-import httpx
-
 from ..codecs.error_object import decode_error
+from .replies import Answered
 
 _EXCERPT = 200
 
@@ -144,7 +143,7 @@ _BY_STATUS: dict[int, type[SetuClientError]] = {
 }
 
 
-def error_for(response: httpx.Response) -> SetuClientError:
+def error_for(response: Answered) -> SetuClientError:
     """The typed error for an HTTP error answer (4xx or 5xx)."""
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else OtherClientError)
@@ -186,7 +185,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
-def _error_object(response: httpx.Response) -> tuple[str | None, str]:
+def _error_object(response: Answered) -> tuple[str | None, str]:
     """(code, description) of the SETU error object in the body, else (None, excerpt)."""
     found = decode_error(response.content)
     if found is None:
@@ -195,7 +194,7 @@ def _error_object(response: httpx.Response) -> tuple[str | None, str]:
     return code, description if description is not None else _excerpt(response)
 
 
-def _excerpt(response: httpx.Response) -> str:
+def _excerpt(response: Answered) -> str:
     text = response.content[: 4 * _EXCERPT].decode("utf-8", errors="replace")
     if "html" in response.headers.get("Content-Type", "").lower() or text.lstrip()[:1] == "<":
         text = re.sub(r"<[^>]*>", " ", text)

@@ -43,6 +43,7 @@ from ..codecs.kinds import BY_KIND
 from . import connections
 from .endpoints import AssignmentsEndpoint, ConstraintsEndpoint, MessageEndpoint, RequestsEndpoint, line_kind_of
 from .errors import SetuProtocolError, SetuTransportError, error_for
+from .replies import Answered, Reply, ReplyHeaders, Sent
 
 USER_AGENT = "setu-planning-client"
 _FRAMING = {"content-length", "content-encoding", "transfer-encoding"}
@@ -54,7 +55,6 @@ DEFAULT_MAX_ANSWER = 1024 * 1024
 """Bytes of an answer's body read at most (our own inbound limit); a longer answer is abandoned."""
 MAX_ANSWER_HEADERS = connections.MAX_HEADERS
 """Header fields an answer may have (their total size is bounded at 100 KB too)."""
-_KNOWN_REQUESTS = 256  # httpx.Request objects kept for answers (making one parses its URL)
 
 
 class SetuClient:
@@ -106,7 +106,6 @@ class SetuClient:
         self._pool = connections.ConnectionPool(
             ssl_context=ssl_context, connect_timeout=connect_timeout, read_timeout=read_timeout
         )
-        self._requests: dict[tuple[str, str], httpx.Request] = {}
         self._closed = threading.Event()  # shared with the acting_for views
         self._endpoints()
 
@@ -157,6 +156,18 @@ class SetuClient:
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One HTTP exchange; a 2xx answer is returned, anything else raised as a typed error."""
+        return self.call(method, path, body=body, if_match=if_match, params=params).as_httpx()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        if_match: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """As :meth:`send`, the answer as the light :class:`~.replies.Reply` the endpoints read."""
         if self._closed.is_set():
             raise RuntimeError("the client is closed")
         headers = list(self._headers)
@@ -196,8 +207,8 @@ class SetuClient:
 
     def _exchange(
         self, method: str, url: str, target: str, body: bytes | None, headers: list[tuple[str, str]]
-    ) -> httpx.Response:
-        """The whole answer, refused past :attr:`max_answer` bytes or too many headers, as an ``httpx.Response``."""
+    ) -> Reply:
+        """The whole answer, refused past :attr:`max_answer` bytes or too many headers."""
         try:
             answer = self._pool.exchange(
                 self._origin, method, target, headers, body, within=self.total_timeout, max_answer=self.max_answer
@@ -205,27 +216,18 @@ class SetuClient:
         except connections.AnswerRefused as refused:
             raise self._refusal(method, url, refused.status, refused.reason) from None
         kept = [(k, v) for k, v in answer.headers if k.lower() not in _FRAMING]
-        return httpx.Response(answer.status, headers=kept, content=answer.body, request=self._request(method, url))
-
-    def _request(self, method: str, url: str) -> httpx.Request:
-        """The request an answer names, made once per method and URL (a create's URL is the same each time)."""
-        request = self._requests.get((method, url))
-        if request is None:
-            if len(self._requests) >= _KNOWN_REQUESTS:
-                self._requests.clear()
-            request = self._requests[method, url] = httpx.Request(method, url)
-        return request
+        return Reply(answer.status, ReplyHeaders(kept), answer.body, Sent(method, url))
 
     def _refusal(self, method: str, url: str, status: int, reason: str) -> SetuProtocolError:
         return SetuProtocolError(f"{method} {url} answered {status}: {reason}", status=status, method=method, url=url)
 
     # -- reading answers -----------------------------------------------------
-    def _answer_version(self, response: httpx.Response) -> str:
+    def _answer_version(self, response: Answered) -> str:
         """The SETU version of an answer: its ``setuVersionId`` header, else the one asked for."""
         named = (response.headers.get("setuVersionId") or "").strip()
         return named if named in media.SUPPORTED_VERSIONS else self.setu_version
 
-    def _answer_format(self, response: httpx.Response) -> str:
+    def _answer_format(self, response: Answered) -> str:
         """JSON or XML by Content-Type; by the first byte when the type is absent or odd."""
         try:
             return media.body_format(response.headers.get("Content-Type"))
@@ -239,11 +241,11 @@ class SetuClient:
             reason = f"the answer's Content-Type {content_type!r} is neither JSON nor XML"
             raise self.protocol_error(response, reason) from None
 
-    def protocol_error(self, response: httpx.Response, reason: str) -> SetuProtocolError:
+    def protocol_error(self, response: Answered, reason: str) -> SetuProtocolError:
         request = response.request
         return self._refusal(request.method, str(request.url), response.status_code, reason)
 
-    def decode_message(self, response: httpx.Response, kind: MessageKind) -> dict[str, Any] | None:
+    def decode_message(self, response: Answered, kind: MessageKind) -> dict[str, Any] | None:
         if not response.content.strip():
             return None
         try:
@@ -253,7 +255,7 @@ class SetuClient:
         except (SetuError, ValueError) as error:
             raise self.protocol_error(response, f"the body is not a {kind.value}: {error}") from None
 
-    def decode_messages(self, response: httpx.Response, kind: MessageKind) -> list[dict[str, Any]]:
+    def decode_messages(self, response: Answered, kind: MessageKind) -> list[dict[str, Any]]:
         """A list answer: a JSON array, or an XML wrapper (``<Constraints>``, ``<Assignments>``) of messages."""
         if not response.content.strip():
             return []
@@ -264,7 +266,7 @@ class SetuClient:
             raise self.protocol_error(response, f"the body is not a list of {kind.value}: {error}") from None
 
     def decode_line(
-        self, response: httpx.Response, kind: MessageKind, expected: LineKind | None
+        self, response: Answered, kind: MessageKind, expected: LineKind | None
     ) -> tuple[LineKind, dict[str, Any]] | None:
         """A line answer: the official wrapper, a bare line, or the XML line element."""
         body = response.content
