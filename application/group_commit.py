@@ -49,20 +49,20 @@ M = TypeVar("M", bound=Joining)
 
 @dataclass
 class _Place(Generic[M]):
-    """A member's place in the queue: woken once, either written or made the next leader."""
+    """A member's place in the queue: woken when written, or when the write it waited for has ended."""
 
     member: M
     woken: threading.Event = field(default_factory=threading.Event)
-    leads: bool = False
 
 
 class Batch(Generic[M]):
     """Leader and followers: the first to find no write under way writes everything queued, the others wait.
 
-    Each waiting member is woken exactly once: when its group is written, or
-    to lead the next group (the first still queued when a write ends). Waking
-    every waiter after every write, to have them look whether it was theirs,
-    cost more than the writes under load. ``write(group)`` must not raise: it
+    A waiting member is woken when its group is written; when a write ends,
+    the first member still queued is woken to lead the next one, unless a
+    thread arriving meanwhile already did. Waking every waiter after every
+    write, to have them look whether it was theirs, cost more than the writes
+    under load. ``write(group)`` must not raise: it
     records each member's own outcome on the member.
     """
 
@@ -79,25 +79,29 @@ class Batch(Generic[M]):
             self._queue.append(place)
             leads = not self._writing
             self._writing = True
-        if not leads:
+        while not leads:
             place.woken.wait()
-            if not place.leads:
-                return
+            place.woken.clear()
+            with self._lock:
+                if member.done:
+                    return
+                leads = not self._writing  # woken to lead; a thread that came meanwhile may have taken over
+                self._writing = True
         with self._lock:
             group, self._queue = self._queue, []
         try:
             self._write([each.member for each in group])
         finally:
+            with self._lock:
+                for each in group:
+                    each.member.done = True
+                self._writing = False  # a thread arriving now leads at once, without waiting for a hand-over
+                waiting = self._queue[0] if self._queue else None
             for each in group:
-                each.member.done = True
                 if each is not place:
                     each.woken.set()
-            with self._lock:
-                if self._queue:
-                    self._queue[0].leads = True
-                    self._queue[0].woken.set()
-                else:
-                    self._writing = False
+            if waiting is not None:
+                waiting.woken.set()
 
 
 class GroupCommit:
