@@ -26,7 +26,6 @@ answers is in :mod:`.delivery_transport`; this module re-exports those names.
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
 import random
 import threading
@@ -49,6 +48,7 @@ from setu_planning.domain.parties import Party, parties_named
 from setu_planning.domain.visibility import owed_change, sight
 
 from .app import PlanningApplication
+from .delivery_due import DueHeads
 from .delivery_outcomes import OutcomeBook, report_outcome
 from .delivery_rows import delivery_rows
 from .delivery_share import SendingShare, held_back_note
@@ -79,9 +79,6 @@ PAGE = 500
 
 SENDERS = 16
 """Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
-
-SCAN_LIMIT = 4000
-"""Due heads looked at, at most, to find ones whose party has room."""
 
 FOLLOW_EVERY = 0.1
 """Seconds between looks at the planning log while sending (sooner while a backlog is being read).
@@ -127,12 +124,11 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self._wake = threading.Event()
         self._followed_at = -FOLLOW_EVERY  # monotonic time of the last look at the log by run_once(wait=False)
         self._backlog = False  # the last look read a whole page: look again at once
-        self._ahead: list[DueHead] = []  # due heads read and left over, good for FOLLOW_EVERY seconds
-        self._ahead_at = 0.0
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
         self.outcome_listeners: list[Callable[[str, str], None]] = []
         """Called with (party, outcome name) after each recorded attempt: metrics, run summaries."""
         self._outcomes = OutcomeBook(self, self.backoff, self.share, report=self._report_outcome)
+        self._due = DueHeads(self.recorder, self.share, (party.name for party in self.targets), keep=SENDERS)
 
     # ------------------------------------------------------------- storage
     @property
@@ -273,12 +269,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         room = min(limit, SENDERS - self.share.under_way())
         if room <= 0:
             return 0
-        now = time.time()
-        due = self._take_ahead(room, now)
-        full = self.share.full(now)
-        names = {party.name for party in self.targets}
-        if len(due) < room and not (names and names <= set(full)):  # every party at its share: none to read
-            due += self._read_due(room - len(due), now, full)
+        due = self._due.pick(room, time.time())
         try:
             futures = [self._senders.submit(self._send_and_release, head, transport) for head in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
@@ -288,36 +279,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         if wait:  # what was sent: a head the table named but its outbox no longer has due is no work done
             return sum(future.result() for future in futures)
         return len(due)
-
-    def _take_ahead(self, room: int, now: float) -> list[DueHead]:
-        """Due heads read a moment ago and not taken then (a finished send need not read the table again)."""
-        if not self._ahead or time.monotonic() - self._ahead_at >= FOLLOW_EVERY:
-            self._ahead = []
-            return []
-        taken = self.share.take(self._ahead, room, now)
-        self._ahead = [head for head in self._ahead if head not in taken]
-        return taken
-
-    def _read_due(self, room: int, now: float, full: list[str]) -> list[DueHead]:
-        """Due heads from the deliveries table, taken for sending; what is left over is kept a moment."""
-        # Heads under way (or of parties at their share) are still due in the table and come first:
-        # look a little past them, and deeper only while that finds too little.
-        # Parties at their share are left out of the read: their backlog never hides another's head.
-        # Once every party is at its share, a deeper read finds nothing more to take.
-        scan, due, names = self.share.under_way() + 2 * room, list[DueHead](), {party.name for party in self.targets}
-        while True:
-            heads = self.recorder.select_due_heads(now, scan, full)
-            due += self.share.take(heads, room - len(due), now)
-            if len(due) >= room or len(heads) < scan or scan >= SCAN_LIMIT:
-                break
-            full = self.share.full(now)
-            if names and names <= set(full):
-                break
-            scan *= 4
-        left = (head for head in heads if head not in due and not self.share.is_under_way(head.outbox_id))
-        self._ahead = list(itertools.islice(left, SENDERS))
-        self._ahead_at = time.monotonic()
-        return due
 
     def get(self, outbox_id: UUID) -> Outbox:
         """An outbox as stored now."""
