@@ -88,7 +88,7 @@ wakes cost two queries per delivery and slowed refilling the senders.
 """
 
 OUTBOX_CACHE = 5000
-"""Outboxes kept in memory as last saved here: sending a head then costs one read of newer events, not a replay."""
+"""Outboxes kept in memory as last saved here: a head the deliveries table agrees on is sent without a read."""
 
 
 class DeliveryApplication(EventSourcedProjection[UUID]):
