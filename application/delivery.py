@@ -33,16 +33,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import EventStore, IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
+from eventsourcing.utils import resolve_topic
 
 from setu_planning.domain.aggregates import PlanningResource
 from setu_planning.domain.errors import SetuError
-from setu_planning.domain.messages import LineKind
+from setu_planning.domain.messages import LineKind, MessageKind
 from setu_planning.domain.outbox import FINISHED, Change, NotTheHead, Outbox, Status, outbound_change
 from setu_planning.domain.parties import Party, parties_named
 from setu_planning.domain.visibility import owed_change, sight
@@ -122,6 +123,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         super().__init__(env)
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
+        self._picking = threading.Lock()
         self._followed_at = -FOLLOW_EVERY  # monotonic time of the last look at the log by run_once(wait=False)
         self._backlog = False  # the last look read a whole page: look again at once
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
@@ -211,7 +213,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         queued for a party while it was named is delivered first, in order.
         """
         first = event.originator_version == 1
-        resource = self._created(event) if first else self._resource_at(event.originator_id, event.originator_version)
+        resource: PlanningResource | _Created = (
+            _Created.of(event) if first else self._resource_at(event.originator_id, event.originator_version)
+        )
         change, line_kind, line_id = outbound_change(event)
         before: Mapping[str, Any] | None = None if event.originator_version == 1 else resource.message
         if change is Change.REPLACE and event.originator_version > 1:  # only a replacement changes the parties
@@ -223,7 +227,9 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         for party in sorted(named, key=lambda p: p.name):
             if party.name in excluded:
                 continue
-            outbox = outboxes.get(_outbox_key(resource.id, party.name)) or self._outbox(resource, party.name, first)
+            outbox = (None if first else outboxes.get(_outbox_key(resource.id, party.name))) or self._outbox(
+                resource, party.name, first
+            )
             owed = owed_change(sight(party, resource.message, before), change, created_there=outbox.created_remotely)
             if owed is None:
                 continue
@@ -234,7 +240,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 line_kind=details[0], line_id=details[1],
             )  # fmt: skip
 
-    def _outbox(self, resource: PlanningResource, party: str, first: bool) -> Outbox:
+    def _outbox(self, resource: PlanningResource | _Created, party: str, first: bool) -> Outbox:
         """The outbox of ``resource`` to ``party``; a resource's first version has none yet (no read)."""
         if first:  # outboxes are made only here, in the transaction that tracks their resource's events
             return Outbox(resource_id=resource.id, kind=resource.kind.value, party=party)
@@ -242,13 +248,6 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             return self.repository.get(_outbox_key(resource.id, party))
         except Exception:  # noqa: BLE001 - AggregateNotFound: the first change owed to this party
             return Outbox(resource_id=resource.id, kind=resource.kind.value, party=party)
-
-    @staticmethod
-    def _created(event: PlanningResource.Event) -> PlanningResource:
-        """A resource as its first event makes it: no read, no decoding again."""
-        resource = event.mutate(None)
-        assert isinstance(resource, PlanningResource)
-        return resource
 
     def _resource_at(self, resource_id: UUID, version: int) -> PlanningResource:
         row = self.planning.recorder.select_current(resource_id)
@@ -266,12 +265,13 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         held back as a whole, one probe at a time. With ``wait=False`` this
         returns at once (the background worker); a finished send wakes it.
         """
-        room = min(limit, SENDERS - self.share.under_way())
-        if room <= 0:
-            return 0
-        due = self._due.pick(room, time.time())
+        with self._picking:  # senders refilling their places and the loop: one picks at a time
+            room = min(limit, SENDERS - self.share.under_way())
+            if room <= 0:
+                return 0
+            due = self._due.pick(room, time.time())
         try:
-            futures = [self._senders.submit(self._send_and_release, head, transport) for head in due]
+            futures = [self._senders.submit(self._send_and_release, head, transport, not wait) for head in due]
         except RuntimeError:  # the process is exiting: its thread pools take no more work
             for head in due:
                 self.share.release(head.outbox_id, head.party)
@@ -302,15 +302,31 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         found.update(self.share.held_back(now))
         return found
 
-    def _send_and_release(self, head: DueHead, transport: Transport) -> int:
+    def _send_and_release(self, head: DueHead, transport: Transport, refill: bool = False) -> int:
         """1 when the head was sent (or its sending failed), 0 when it was not due after all."""
         try:
-            return self._deliver_head(head.outbox_id, transport, head.seq)
+            return self._deliver_head(head.outbox_id, transport, head.seq, refill)
         except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
             self.share.cool(head.outbox_id, head.party, error)
             return 1
         finally:
             self.share.release(head.outbox_id, head.party)
+            self._freed(transport, refill)
+
+    def _freed(self, transport: Transport, refill: bool) -> None:
+        """A place in the party's share or in the pool is free: fill it from this sender thread.
+
+        Waking the sender loop to do it cost two thread hand-overs per delivery,
+        and while the loop was reading a page of the log no place was filled at
+        all. The loop is still woken when the log is due for a look.
+        """
+        if refill:
+            try:
+                self.deliver_due(transport, wait=False)
+            except Exception:  # noqa: BLE001 - the loop picks again on its next look
+                self._wake.set()
+                return
+        if not refill or time.monotonic() - self._followed_at >= FOLLOW_EVERY:
             self._nudge()
 
     def _as_saved_here(self, outbox_id: UUID, seq: int | None) -> Outbox | None:
@@ -336,7 +352,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             return None  # another head, or this one retried or tried meanwhile: read it as stored
         return copy.deepcopy(kept)
 
-    def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None) -> int:
+    def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None, refill: bool = False) -> int:
         outbox: Outbox = self._as_saved_here(outbox_id, seq) or self.repository.get(outbox_id)
         now = datetime.now(UTC)
         entry = outbox.due(now)
@@ -357,7 +373,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
         outcome = self.share.through_circuit(outbox.party, outcome)
         self.share.answered(outbox_id, outbox.party)  # the party's next request need not wait for this commit
-        self._nudge()
+        self._freed(transport, refill)
         self._outcomes.record(outbox, entry["seq"], outcome)
         return 1
 
@@ -500,6 +516,24 @@ def _as_uuid(value: UUID | str) -> UUID:
         return UUID(value)
     except ValueError:
         raise DeliveryNotFound(f"no delivery with id {value!r}") from None
+
+
+class _Created(NamedTuple):
+    """What owing a resource's first version needs of it, read off its first event.
+
+    Making the resource itself (as ``event.mutate`` does) also fingerprints
+    its whole message, which nothing here uses: that was a tenth of following.
+    """
+
+    id: UUID
+    kind: MessageKind
+    message: dict[str, Any]
+    origin: str | None
+
+    @classmethod
+    def of(cls, event: PlanningResource.Event) -> _Created:
+        made: type[PlanningResource] = resolve_topic(event.originator_topic)  # type: ignore[attr-defined]
+        return cls(event.originator_id, made.kind, event.message, event.party)  # type: ignore[attr-defined]
 
 
 def _outbox_key(resource_id: UUID, party: str) -> UUID:

@@ -195,14 +195,80 @@ class _Reader(io.RawIOBase):
 
 
 class _Answer(http.client.HTTPResponse):
+    """``http.client``'s answer, its head read here: every 1xx skipped, fields split without the e-mail parser.
+
+    ``HTTPResponse.begin`` hands the header block to :mod:`email`'s feed
+    parser, which was the largest part of reading a delivery's answer; an HTTP
+    head needs no MIME. It also skips only ``100 Continue``, so a ``102`` or
+    ``103`` before the answer would have been taken for the answer.
+    """
+
     def begin(self) -> None:
-        try:
-            super().begin()
-        except http.client.HTTPException as error:
-            # the status line was read, the header fields were not: http.client's field count refused them
-            if type(error) is http.client.HTTPException and isinstance(self.status, int) and self.headers is None:
-                raise _TooManyHeaders(self.status) from error
-            raise
+        if self.headers is not None:
+            return
+        while True:
+            version, status, reason = self._read_status()  # type: ignore[attr-defined]
+            if not 100 <= status < 200 or status == 101:
+                break
+            _read_fields(self.fp, status)  # an interim answer: its fields are read and dropped
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        message = http.client.HTTPMessage()
+        for name, value in _read_fields(self.fp, status):
+            message.set_raw(name, value)
+        self.headers = self.msg = message
+        encoding = message.get("transfer-encoding")
+        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        self.chunk_left = None
+        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        length = message.get("content-length")
+        self.length = None
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+
+_MAX_LINE = 65536
+"""Bytes a status or header line may have (``http.client``'s own limit)."""
+
+
+def _read_fields(fp: Any, status: int) -> list[tuple[str, str]]:
+    """The header fields up to the blank line, as (name, value); a folded line continues the field before it."""
+    fields: list[tuple[str, str]] = []
+    while True:
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return fields
+        text = line.decode("iso-8859-1").rstrip("\r\n")
+        if text[:1] in (" ", "\t"):
+            if not fields:
+                raise http.client.HTTPException("the answer's first header line is a continuation")
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {text.strip()}")
+            continue
+        if len(fields) >= MAX_HEADERS:
+            raise _TooManyHeaders(status)
+        name, colon, value = text.partition(":")
+        if not colon or not name or name != name.strip():
+            raise http.client.HTTPException(f"a header line that is not a field: {text[:100]!r}")
+        fields.append((name, value.strip(" \t")))
 
 
 class _Connection(http.client.HTTPConnection):

@@ -2,7 +2,8 @@
 
 A connection is reused while the server keeps it open, never once the server
 has closed it, and an answer's head is bounded in bytes however it is made
-up (many fields, or an endless run of ``100 Continue``).
+up (many fields, or an endless run of ``100 Continue``). Interim answers
+(any 1xx) are skipped; a head that is not HTTP's is no answer.
 """
 
 from __future__ import annotations
@@ -155,6 +156,36 @@ def test_a_head_of_few_but_long_fields_is_cut_at_the_header_bytes_bound(raw_serv
         make_client(server.base_url).requests.create(request())
     assert caught.value.retryable
     assert "bytes of header fields" in str(caught.value)
+
+
+def test_interim_answers_of_any_1xx_are_skipped_and_the_final_answer_is_read(raw_server, make_client):
+    def early_hints(server: RawServer, connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n" + CREATED)
+
+    server = raw_server(early_hints)
+    assert make_client(server.base_url).requests.create(request()).id == "R-1"
+
+
+def test_a_folded_header_line_continues_its_field(raw_server, make_client):
+    def folded(server: RawServer, connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 201 Created\r\nLocation:\r\n /planning/requests/R-2\r\nContent-Length: 0\r\n\r\n")
+
+    server = raw_server(folded)
+    assert make_client(server.base_url).requests.create(request()).id == "R-2"
+
+
+def test_a_header_line_that_is_not_a_field_is_no_answer(raw_server, make_client):
+    def broken(server: RawServer, connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 201 Created\r\nLocation /planning/requests/R-3\r\nContent-Length: 0\r\n\r\n")
+
+    server = raw_server(broken)
+    with pytest.raises(SetuTransportError) as caught:
+        make_client(server.base_url).requests.create(request())
+    assert caught.value.retryable
+    assert "not a field" in str(caught.value)
 
 
 def test_a_body_cut_short_of_its_content_length_is_no_answer_and_the_next_call_works(raw_server, make_client):
