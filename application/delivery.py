@@ -124,6 +124,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.recorder: DeliveryRecorder
         self._wake = threading.Event()
         self._picking = threading.Lock()
+        self._closing = False  # set by close(): sender threads stop taking heads
         self._followed_at = -FOLLOW_EVERY  # monotonic time of the last look at the log by run_once(wait=False)
         self._backlog = False  # the last look read a whole page: look again at once
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="setu-deliver")
@@ -302,25 +303,70 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         found.update(self.share.held_back(now))
         return found
 
-    def _send_and_release(self, head: DueHead, transport: Transport, refill: bool = False) -> int:
-        """1 when the head was sent (or its sending failed), 0 when it was not due after all."""
+    def _send_and_release(self, head: DueHead, transport: Transport, lane: bool = False) -> int:
+        """Send ``head``: 1 when it was sent (or its sending failed), 0 when it was not due after all.
+
+        In the background (``lane``) the thread then goes on with the next due
+        head it can take, and the outcome is stored by whichever sender writes
+        next: handing each delivery to a fresh thread, and waiting for each
+        outcome's commit before sending again, cost thread hand-overs that were
+        a large part of the sender's own work.
+        """
+        done = 0
+        next_head: DueHead | None = head
+        while next_head is not None:
+            done += self._send_one(next_head, transport, lane)
+            next_head = self._next_head() if lane and not self._closing else None
+        return done
+
+    def _send_one(self, head: DueHead, transport: Transport, lane: bool) -> int:
         try:
-            return self._deliver_head(head.outbox_id, transport, head.seq, refill)
-        except Exception as error:  # noqa: BLE001 - even recording failed: hold this outbox back a while
-            self.share.cool(head.outbox_id, head.party, error)
+            attempted = self._attempt(head.outbox_id, transport, head.seq)
+        except Exception as error:  # noqa: BLE001 - even reading the outbox failed: hold it back a while
+            self._settled(head, transport, lane, error)
             return 1
-        finally:
-            self.share.release(head.outbox_id, head.party)
-            self._freed(transport, refill)
+        if attempted is None:
+            self._settled(head, transport, lane)
+            return 0
+        outbox, seq, outcome = attempted
+        if lane:
+            self._outcomes.queue(outbox, seq, outcome, lambda error: self._settled(head, transport, lane, error))
+            return 1
+        try:
+            self._outcomes.record(outbox, seq, outcome)
+        except Exception as error:  # noqa: BLE001 - recording failed: hold this outbox back a while
+            self._settled(head, transport, lane, error)
+        else:
+            self._settled(head, transport, lane)
+        return 1
+
+    def _next_head(self) -> DueHead | None:
+        """The next due head for a sender thread that has just sent one, if the pool and a party have room."""
+        try:
+            with self._picking:
+                if SENDERS - self.share.under_way() <= 0:
+                    return None
+                due = self._due.pick(1, time.time())
+        except Exception:  # noqa: BLE001 - the loop picks again on its next look
+            self._wake.set()
+            return None
+        return due[0] if due else None
+
+    def _settled(self, head: DueHead, transport: Transport, lane: bool, error: BaseException | None = None) -> None:
+        """The head's outcome is stored, or could not be (then the outbox is left alone a while)."""
+        if error is not None:
+            self.share.cool(head.outbox_id, head.party, error)
+        self.share.release(head.outbox_id, head.party)
+        self._freed(transport, lane)
 
     def _freed(self, transport: Transport, refill: bool) -> None:
-        """A place in the party's share or in the pool is free: fill it from this sender thread.
+        """An outbox and a place in the pool are free again: fill it from this thread.
 
         Waking the sender loop to do it cost two thread hand-overs per delivery,
         and while the loop was reading a page of the log no place was filled at
         all. The loop is still woken when the log is due for a look.
         """
-        if refill:
+        if refill and not self._closing:
             try:
                 self.deliver_due(transport, wait=False)
             except Exception:  # noqa: BLE001 - the loop picks again on its next look
@@ -352,12 +398,15 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
             return None  # another head, or this one retried or tried meanwhile: read it as stored
         return copy.deepcopy(kept)
 
-    def _deliver_head(self, outbox_id: UUID, transport: Transport, seq: int | None = None, refill: bool = False) -> int:
+    def _attempt(
+        self, outbox_id: UUID, transport: Transport, seq: int | None = None
+    ) -> tuple[Outbox, int, Outcome] | None:
+        """Send the outbox's due head; its outcome, to be recorded (None when it was not due after all)."""
         outbox: Outbox = self._as_saved_here(outbox_id, seq) or self.repository.get(outbox_id)
         now = datetime.now(UTC)
         entry = outbox.due(now)
         if entry is None:
-            return 0
+            return None
         try:
             change = self._outbound(outbox, entry)
         except SetuError as error:
@@ -373,9 +422,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 outcome = Outcome.retry(f"unexpected error: {type(error).__name__}: {error}")
         outcome = self.share.through_circuit(outbox.party, outcome)
         self.share.answered(outbox_id, outbox.party)  # the party's next request need not wait for this commit
-        self._freed(transport, refill)
-        self._outcomes.record(outbox, entry["seq"], outcome)
-        return 1
+        return outbox, entry["seq"], outcome
 
     def _outbound(self, outbox: Outbox, entry: Mapping[str, Any]) -> OutboundChange:
         resource = self._resource_at(outbox.resource_id, entry["version"])
@@ -426,6 +473,7 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
     def close(self) -> None:
         # Also called by the garbage collector, possibly on a sender thread, which cannot wait for itself.
         on_sender = threading.current_thread().name.startswith("setu-deliver")
+        self._closing = True
         self._senders.shutdown(wait=not on_sender)
         super().close()
 

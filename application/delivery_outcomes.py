@@ -2,23 +2,25 @@
 
 Each write transaction pays a fixed price (SQLite's writer lock and WAL sync,
 PostgreSQL's commit flush); paying it once per delivery was most of the
-sender's own work. A sender thread that has an outcome queues it; the first
-to find no write under way writes every queued outcome in one save, the
-others wait for it (the leader and followers of :class:`~.group_commit.Batch`,
-as the planning store's group commit). The outbox a sender loaded to send its head is the one
-the outcome is applied to: no second read when nothing changed meanwhile.
+sender's own work. An outcome is queued; the first sender to find no write
+under way writes every queued outcome in one save, and goes on writing what
+queued meanwhile until nothing is left. A background sender does not wait
+for its outcome's commit: it is told when it is stored (its outbox stays
+under way until then, so the outbox's next change still waits), and sends
+its next head meanwhile. The outbox a sender loaded to send its head is the
+one the outcome is applied to: no second read when nothing changed meanwhile.
 
 When the follower queued a change on one of those outboxes meanwhile, the
 save conflicts as a whole; then each outcome is recorded alone, on its outbox
-read again, so no outcome is lost and none is recorded twice. A sender returns
-only once its outcome is stored (its outbox stays under way until then), so
-order per resource and party, and at-least-once delivery, are unchanged.
+read again, so no outcome is lost and none is recorded twice. Order per
+resource and party, and at-least-once delivery, are unchanged.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +34,6 @@ from setu_planning.domain.outbox import NotTheHead, Outbox, delivery_id
 
 from .delivery_share import SendingShare
 from .delivery_transport import MAX_DELAY, Backoff, Outcome
-from .group_commit import Batch
 
 
 class Outboxes(Protocol):
@@ -43,6 +44,10 @@ class Outboxes(Protocol):
     def save(self, *outboxes: Outbox) -> object: ...
 
 
+Stored = Callable[[BaseException | None], None]
+"""Told once an outcome is stored (None), or could not be (its error)."""
+
+
 @dataclass
 class Settled:
     """One delivery's outcome waiting to be stored, then whether that failed."""
@@ -50,8 +55,8 @@ class Settled:
     outbox: Outbox
     seq: int
     outcome: Outcome
+    stored: Stored
     error: BaseException | None = None
-    done: bool = False
     before: Mapping[str, Any] | None = None  # the entry as it was before this outcome
     retry_at: datetime | None = None
 
@@ -68,14 +73,51 @@ class OutcomeBook:
         self._report = report
         self._backoff = backoff
         self._share = share
-        self._batch = Batch[Settled](self._write)
+        self._lock = threading.Lock()
+        self._queued: list[Settled] = []
+        self._writing = False
 
     def record(self, outbox: Outbox, seq: int, outcome: Outcome) -> None:
-        """Store the outcome of sending ``outbox``'s entry ``seq`` (with whatever else is queued)."""
-        settled = Settled(outbox, seq, outcome)
-        self._batch.join(settled)
-        if settled.error is not None:
-            raise settled.error
+        """Store the outcome of sending ``outbox``'s entry ``seq`` (with whatever else is queued); wait for it."""
+        stored = threading.Event()
+        errors: list[BaseException | None] = []
+
+        def told(error: BaseException | None) -> None:
+            errors.append(error)
+            stored.set()
+
+        self.queue(outbox, seq, outcome, told)
+        stored.wait()
+        if errors[0] is not None:
+            raise errors[0]
+
+    def queue(self, outbox: Outbox, seq: int, outcome: Outcome, stored: Stored) -> None:
+        """Have the outcome stored; ``stored`` is told once it is, by whichever thread wrote it.
+
+        The calling thread writes it, with everything queued, when no write is
+        under way, and then what queued meanwhile; otherwise it returns at once.
+        """
+        with self._lock:
+            self._queued.append(Settled(outbox, seq, outcome, stored))
+            if self._writing:
+                return
+            self._writing = True
+        while True:
+            with self._lock:
+                group, self._queued = self._queued, []
+                if not group:
+                    self._writing = False
+                    return
+            try:
+                self._write(group)  # records each member's own error
+            except BaseException as error:  # a bug, or the thread is exiting: no member may wait for ever
+                for member in group:
+                    member.error = member.error or error
+                with self._lock:
+                    self._writing = False
+                _tell(group)
+                raise
+            _tell(group)
 
     def _write(self, group: list[Settled]) -> None:
         for fresh in (False, True):  # as sent; then, after a conflict, every outbox read again
@@ -145,6 +187,14 @@ class OutcomeBook:
 
 
 log = logging.getLogger("setu_planning.delivery")
+
+
+def _tell(group: list[Settled]) -> None:
+    for member in group:
+        try:
+            member.stored(member.error)
+        except Exception:  # noqa: BLE001 - one sender's bookkeeping must not stop the others'
+            log.exception("delivery outcome bookkeeping failed")
 
 
 def report_outcome(
