@@ -7,9 +7,11 @@ either and says what it got in a result (:mod:`.results`).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 from setu_planning.domain.messages import LineKind, MessageKind
 
@@ -69,9 +71,28 @@ def _segments(location: str, request_url: str) -> list[str]:
 def _one_segment(raw: str, what: str, location: str) -> str:
     """A raw path segment decoded, when it is a usable id: not empty, ``.`` or ``..``."""
     decoded = unquote(raw, errors="strict") if raw else ""
-    if decoded in ("", ".", "..") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+    if decoded in ("", ".", "..") or _CONTROL.search(decoded):
         raise ValueError(f"Location {location!r}: {decoded!r} is not a usable {what}")
     return decoded
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_A_PLAIN_PATH = re.compile(r"[?#\\\t\r\n]|/\.\.?(?:/|$)")
+"""What makes a Location more than a plain absolute path: a query, a fragment, a dot segment, what URL parsing drops."""
+
+
+@functools.lru_cache(maxsize=256)
+def _split(url: str) -> SplitResult:
+    return urlsplit(url)
+
+
+def _resolved(location: str, request_url: str) -> SplitResult:
+    """The Location resolved against the request's URL; the usual absolute path without parsing it again."""
+    text = location.strip()
+    if text.startswith("/") and not text.startswith("//") and not _NOT_A_PLAIN_PATH.search(text):
+        request = _split(request_url)
+        return SplitResult(request.scheme, request.netloc, text, "", "")
+    return urlsplit(urljoin(request_url, text))
 
 
 def resource_id_from(location: str, request_url: str, collection: str, base_url: str | None = None) -> str:
@@ -82,8 +103,8 @@ def resource_id_from(location: str, request_url: str, collection: str, base_url:
     ``.`` or ``..`` once decoded. The singular (``/planning/request/{id}``, as
     the usage notes write it) is accepted too.
     """
-    resolved = urlsplit(urljoin(request_url, location.strip()))
-    endpoint = urlsplit(base_url or request_url)
+    resolved = _resolved(location, request_url)
+    endpoint = _split(base_url or request_url)
     if (resolved.scheme, resolved.netloc.lower()) != (endpoint.scheme, endpoint.netloc.lower()):
         raise ValueError(f"Location {location!r} is not on the counterparty's endpoint {endpoint.netloc}")
     prefix = [segment for segment in endpoint.path.split("/") if segment] if base_url else None

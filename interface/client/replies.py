@@ -26,16 +26,20 @@ class Sent(NamedTuple):
 class ReplyHeaders:
     """Header fields as answered; :meth:`get` matches names in any case, as HTTP does."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_named")
 
     def __init__(self, fields: list[tuple[str, str]]):
         self._fields = fields
+        self._named: dict[str, str] | None = None
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The field's value (repeated fields joined with ``, ``, as httpx does), else ``default``."""
-        lower = name.lower()
-        values = [value for key, value in self._fields if key.lower() == lower]
-        return ", ".join(values) if values else default
+        if self._named is None:  # indexed on the first look: an answer is looked at several times
+            named: dict[str, list[str]] = {}
+            for key, value in self._fields:
+                named.setdefault(key.lower(), []).append(value)
+            self._named = {key: ", ".join(values) for key, values in named.items()}
+        return self._named.get(name.lower(), default)
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._fields)
