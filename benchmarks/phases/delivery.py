@@ -48,7 +48,11 @@ class DeliveryPhase(Phase):
         target = Target(f"≥ {TARGET:.1f} × the receiver's POST rate", _receiver_rate, TARGET)
         ratio, met = target.judge(found["delivery_rate"], run)
         return [
-            Row((DELIVERY, 0), "Receiver's own POST rate (wrk -c 8, before and after), POST/s", f"{found['post_rate']:,.0f}"),
+            Row(
+                (DELIVERY, 0),
+                "Receiver's own POST rate (wrk -c 8, before and after), POST/s",
+                f"{found['post_rate']:,.0f}",
+            ),
             Row(
                 (DELIVERY, 1),
                 f"Delivery sender -> receiver ({found['changes']:,} new requests), changes/s",
