@@ -78,8 +78,12 @@ log = logging.getLogger("setu_planning.delivery")
 PAGE = 500
 """Notifications of the planning log processed per transaction."""
 
-SENDERS = 16
-"""Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it."""
+SENDERS = 32
+"""Outboxes sent at once, each on its own: a slow counterparty holds only the threads sending to it.
+
+Twice a party's default concurrency: one party sending at its share leaves
+as much again for the others, and for outcomes still being recorded.
+"""
 
 FOLLOW_EVERY = 0.1
 """Seconds between looks at the planning log while sending (sooner while a backlog is being read).

@@ -27,12 +27,15 @@ from .stores.contract import DueHead
 
 log = logging.getLogger("setu_planning.delivery")
 
-PARTY_CONCURRENCY = 8
+PARTY_CONCURRENCY = 16
 """Deliveries to one party under way at once unless the parties file says otherwise.
 
-As many as a load generator needs to keep one of our own servers busy
-(``wrk -c 8``): with fewer, a well-behaved counterparty is sent to at a
-fraction of what it can take, its answers' round trips not overlapped.
+As many as one of our own servers, with its default settings, takes at once
+(2 worker processes of 8 threads). A delivery counts from the moment it is
+taken, so its own building and its answer's reading count too: at 8, as many
+as a load generator (``wrk -c 8``) needs to keep such a server busy, fewer
+than that were ever at the counterparty, and it was sent to at a fraction of
+what it takes.
 """
 
 CIRCUIT_FAILURES = 3
