@@ -373,20 +373,20 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
         self.share.release(head.outbox_id, head.party)
         self._freed(transport, lane)
 
-    def _freed(self, transport: Transport, refill: bool) -> None:
+    def _freed(self, transport: Transport, lane: bool) -> None:
         """An outbox and a place in the pool are free again: fill it from this thread.
 
         Waking the sender loop to do it cost two thread hand-overs per delivery,
         and while the loop was reading a page of the log no place was filled at
         all. The loop is still woken when the log is due for a look.
         """
-        if refill and not self._closing:
+        if lane and not self._closing:
             try:
                 self.deliver_due(transport, wait=False)
             except Exception:  # noqa: BLE001 - the loop picks again on its next look
                 self._wake.set()
                 return
-        if not refill or time.monotonic() - self._followed_at >= FOLLOW_EVERY:
+        if not lane or time.monotonic() - self._followed_at >= FOLLOW_EVERY:
             self._nudge()
 
     def _as_saved_here(self, outbox_id: UUID, seq: int | None) -> Outbox | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import http.client
 import io
 import math
-import re
 import select
 import socket
 import ssl
@@ -32,8 +31,10 @@ import threading
 import time
 from typing import Any, NamedTuple
 
-MAX_HEADERS = 100
-"""Header fields an answer may have (``http.client``'s own limit)."""
+from .http_heads import MAX_HEADERS, HTTPAnswer, TooManyHeaders, request_head
+
+__all__ = ["MAX_HEADERS", "Answer", "AnswerRefused", "ConnectionPool", "HeadersTooLarge", "Origin", "default_tls"]
+
 HEADER_BYTES = 100 * 1024
 """Bytes read at most before an answer's headers end (1xx answers included)."""
 CHUNK = 64 * 1024
@@ -43,7 +44,6 @@ MAX_IDLE = 20
 IDLE_EXPIRY = 5.0
 """Seconds an idle connection is kept (servers close theirs after a few seconds)."""
 _ONE_WRITE = 64 * 1024  # a request up to this size is sent in one write: headers and body together
-_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class Origin(NamedTuple):
@@ -68,12 +68,6 @@ class AnswerRefused(Exception):
 
 class HeadersTooLarge(http.client.HTTPException):
     """More header bytes than :data:`HEADER_BYTES` came before the answer's body."""
-
-
-class _TooManyHeaders(http.client.HTTPException):
-    def __init__(self, status: int):
-        super().__init__(f"more than {MAX_HEADERS} header fields")
-        self.status = status
 
 
 class _BodyTooLarge(Exception):
@@ -173,90 +167,10 @@ class _Reader(io.RawIOBase):
         super().close()
 
 
-class _Answer(http.client.HTTPResponse):
-    """``http.client``'s answer, its head read here: every 1xx skipped, fields split without the e-mail parser.
-
-    ``HTTPResponse.begin`` hands the header block to :mod:`email`'s feed
-    parser, which was the largest part of reading a delivery's answer; an HTTP
-    head needs no MIME. It also skips only ``100 Continue``, so a ``102`` or
-    ``103`` before the answer would have been taken for the answer.
-    """
-
-    def begin(self) -> None:
-        if self.headers is not None:
-            return
-        while True:
-            version, status, reason = self._read_status()  # type: ignore[attr-defined]
-            if not 100 <= status < 200 or status == 101:
-                break
-            _read_fields(self.fp, status)  # an interim answer: its fields are read and dropped
-        self.code = self.status = status
-        self.reason = reason.strip()
-        if version in ("HTTP/1.0", "HTTP/0.9"):
-            self.version = 10
-        elif version.startswith("HTTP/1."):
-            self.version = 11
-        else:
-            raise http.client.UnknownProtocol(version)
-        self.fields = _read_fields(self.fp, status)
-        self.named: dict[str, str] = {}  # lower-case name -> the first field's value, as HTTPMessage.get answers
-        message = http.client.HTTPMessage()
-        for name, value in self.fields:
-            message.set_raw(name, value)
-            self.named.setdefault(name.lower(), value)
-        self.headers = self.msg = message
-        encoding = self.named.get("transfer-encoding")
-        self.chunked = bool(encoding) and encoding.lower() == "chunked"
-        self.chunk_left = None
-        self.will_close = self._check_close()  # type: ignore[attr-defined]
-        length = self.named.get("content-length")
-        self.length = None
-        if length and not self.chunked:
-            try:
-                self.length = int(length)
-            except ValueError:
-                self.length = None
-            else:
-                if self.length < 0:
-                    self.length = None
-        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
-            self.length = 0
-        if not self.will_close and not self.chunked and self.length is None:
-            self.will_close = True
-
-
-_MAX_LINE = 65536
-"""Bytes a status or header line may have (``http.client``'s own limit)."""
-
-
-def _read_fields(fp: Any, status: int) -> list[tuple[str, str]]:
-    """The header fields up to the blank line, as (name, value); a folded line continues the field before it."""
-    fields: list[tuple[str, str]] = []
-    while True:
-        line = fp.readline(_MAX_LINE + 1)
-        if len(line) > _MAX_LINE:
-            raise http.client.LineTooLong("header line")
-        if line in (b"\r\n", b"\n", b""):
-            return fields
-        text = line.decode("iso-8859-1").rstrip("\r\n")
-        if text[:1] in (" ", "\t"):
-            if not fields:
-                raise http.client.HTTPException("the answer's first header line is a continuation")
-            name, value = fields[-1]
-            fields[-1] = (name, f"{value} {text.strip()}")
-            continue
-        if len(fields) >= MAX_HEADERS:
-            raise _TooManyHeaders(status)
-        name, colon, value = text.partition(":")
-        if not colon or not name or name != name.strip():
-            raise http.client.HTTPException(f"a header line that is not a field: {text[:100]!r}")
-        fields.append((name, value.strip(" \t")))
-
-
 class _Connection(http.client.HTTPConnection):
     """One keep-alive connection; TLS when given a context."""
 
-    response_class = _Answer
+    response_class = HTTPAnswer
     bounded: _BoundedSocket
 
     def __init__(self, origin: Origin, tls: ssl.SSLContext | None, connect_timeout: float, deadline: float):
@@ -393,17 +307,17 @@ class ConnectionPool:
         max_answer: int,
     ) -> tuple[Answer, bool]:
         sock = connection.bounded
-        head = _request_head(method, target, connection.host_line, headers, body)
+        head = request_head(method, target, connection.host_line, headers, body)
         if body and len(head) + len(body) <= _ONE_WRITE:
             sock.sendall(head + body)
         else:
             sock.sendall(head)
             if body:
                 sock.sendall(body)
-        answer = _Answer(sock, method=method)  # type: ignore[arg-type]  # it reads through sock.makefile only
+        answer = HTTPAnswer(sock, method=method)  # type: ignore[arg-type]  # it reads through sock.makefile only
         try:
             answer.begin()
-        except _TooManyHeaders as error:
+        except TooManyHeaders as error:
             raise AnswerRefused(error.status, f"more than {MAX_HEADERS} header fields in the answer") from None
         status, fields = answer.status, answer.fields
         if answer.length is not None and answer.length > max_answer:
@@ -421,36 +335,6 @@ class ConnectionPool:
             raise AnswerRefused(status, f"a body over the {max_answer} bytes read: abandoned")
         reusable = answer.isclosed() and not answer.will_close and status >= 200
         return Answer(status, fields, content), reusable
-
-
-_UNWRITABLE = re.compile(r"[\x00-\x20\x7f]")
-"""What may not be in a request target (``http.client``'s own rule)."""
-_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_LINE_BREAK = re.compile(r"[\r\n\x00]")
-
-
-def _request_head(
-    method: str, target: str, host_line: bytes, headers: list[tuple[str, str]], body: bytes | None
-) -> bytes:
-    """The request line and header fields, as sent: values in UTF-8, any line break in them refused.
-
-    Written here in one piece rather than through ``putrequest``/``putheader``,
-    which check each field with a regular expression apiece and were a fifth
-    of the client's work per request.
-    """
-    if _UNWRITABLE.search(target):
-        raise http.client.HTTPException(
-            f"the request cannot be written: the target {target!r} has a space or control character"
-        )
-    lines = [f"{method} {target} HTTP/1.1\r\n".encode("ascii"), host_line]
-    for name, value in headers:
-        if not _FIELD_NAME.fullmatch(name) or _LINE_BREAK.search(value):
-            raise http.client.HTTPException(f"the request cannot be written: the {name} header has a line break")
-        lines.append(f"{name}: {value}\r\n".encode())
-    if body is not None or method in _BODY_METHODS:
-        lines.append(b"Content-Length: %d\r\n" % len(body or b""))
-    lines.append(b"\r\n")
-    return b"".join(lines)
 
 
 def _body(answer: http.client.HTTPResponse, max_answer: int) -> bytes | None:
