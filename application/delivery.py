@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import EventStore, IntegrityError, Tracking
+from eventsourcing.persistence import EventStore, IntegrityError, Notification, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.utils import resolve_topic
 
@@ -56,6 +56,7 @@ from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
+from .sealing import SealingMapper
 from .stores.contract import DeliveryRecorder, DeliveryRow, DueHead, PlanningStore, store_of
 
 __all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
@@ -210,14 +211,20 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 time.sleep(0)  # the senders' turn: their answers wait for the interpreter while a page is read
             if not notification.topic.startswith(RESOURCE_TOPICS):  # filtered before decoding
                 continue
-            event = self.planning.mapper.to_domain_event(notification)
-            self._owe(event, outboxes)
+            self._owe(self._as_stored(notification), outboxes)
         processing.collect_events(*outboxes.values())
         self._record(processing)
         self._take_snapshots(processing)
         if processing.events:
             self._wake.set()
         return len(notifications)
+
+    def _as_stored(self, notification: Notification) -> PlanningResource.Event:
+        """A change as stored: owing it reads its parties and lines, never a worker's sealed data."""
+        mapper = self.planning.mapper
+        if isinstance(mapper, SealingMapper):
+            return mapper.to_sealed_event(notification)  # type: ignore[no-any-return]
+        return mapper.to_domain_event(notification)
 
     def _owe(self, event: PlanningResource.Event, outboxes: dict[UUID, Outbox]) -> None:
         """The outbox entries one resource change leads to, by what that version is to each party.
@@ -585,6 +592,8 @@ class _Created(NamedTuple):
 
     Making the resource itself (as ``event.mutate`` does) also fingerprints
     its whole message, which nothing here uses: that was a tenth of following.
+    The message is as stored: a worker's data in it is still sealed, and only
+    the parties it names are read.
     """
 
     id: UUID

@@ -127,6 +127,14 @@ class SealingMapper(Mapper[UUID]):
         return {SEALED: key_id, "t": kind, "v": base64.b64encode(cipher.encrypt(plaintext)).decode()}
 
     # ---------------------------------------------------------------- decode
+    def to_sealed_event(self, stored_event: StoredEvent) -> Any:
+        """The event as stored, its workers' data still sealed: for readers that need only the rest.
+
+        Following the log for delivery needs the parties a message names, which
+        are never personal data; opening every worker's part was a third of it.
+        """
+        return super().to_domain_event(stored_event)
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         domain_event = super().to_domain_event(stored_event)
         if self.keyring is None or not may_hold_sealed(stored_event.topic, domain_event):

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -57,8 +58,13 @@ def outbox_id(resource_id: UUID, party: str) -> UUID:
     return uuid5(_NAMESPACE, f"{resource_id}:{party}")
 
 
+@lru_cache(maxsize=4096)
 def delivery_id(outbox: UUID, seq: int) -> UUID:
-    """The id of one entry (a delivery), as listed and as operators name it."""
+    """The id of one entry (a delivery), as listed and as operators name it.
+
+    Kept a while: a delivery's id is named in its row when it is queued, again
+    when its outcome is recorded and in that outcome's log line; each a hash.
+    """
     return uuid5(outbox, str(seq))
 
 

@@ -11,12 +11,18 @@ import pytest
 from setu_planning.interface.logs import JsonFormatter, OncePerInterval, TextFormatter, configure, event, request_id
 
 
+SWITCHES = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+
+
 @pytest.fixture
 def captured():
+    before = {name: getattr(logging, name) for name in SWITCHES}
     stream = io.StringIO()
     handler = configure("json", stream=stream)
     yield stream
     logging.getLogger().removeHandler(handler)
+    for name, value in before.items():  # the rest of the suite's reports name files and lines again
+        setattr(logging, name, value)
 
 
 def _lines(stream) -> list[dict]:
@@ -36,6 +42,15 @@ def test_an_event_is_one_json_object_with_ts_level_event_and_its_fields(captured
     assert line["event"] == "delivery.attempt" and line["level"] == "info"
     assert line["party"] == "acme" and line["status"] == 201 and "error" not in line
     assert line["ts"].endswith("Z") and len(line["ts"]) == len("2026-03-02T09:00:00.123Z")
+
+
+def test_a_record_looks_up_nothing_the_lines_do_not_write(captured):
+    seen = []
+    logging.getLogger().handlers[-1].addFilter(lambda record: seen.append(record) or True)
+    event(logging.getLogger("setu_planning.delivery"), logging.INFO, "delivery.outcome", party="acme")
+    (record,) = seen
+    assert (record.lineno, record.thread, record.process, record.processName) == (0, None, None, None)
+    assert _lines(captured)[0]["party"] == "acme"
 
 
 def test_another_librarys_line_is_a_log_event_with_its_message(captured):
