@@ -10,7 +10,6 @@ import pytest
 
 from setu_planning.interface.logs import JsonFormatter, OncePerInterval, TextFormatter, configure, event, request_id
 
-
 SWITCHES = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
 
 
