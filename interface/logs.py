@@ -21,7 +21,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 FORMATS = ("text", "json")
@@ -47,8 +46,8 @@ def request_id(header: str | None) -> str:
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """UTC to the millisecond, from the second and milliseconds the record already holds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
 
 
 def _fields(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
@@ -91,9 +90,14 @@ class TextFormatter(logging.Formatter):
         return " ".join(parts) + (f"\n{trace.rstrip()}" if trace else "")
 
 
+_QUOTED = re.compile(r'[ "=\n]')
+
+
 def _text(value: Any) -> str:
+    if type(value) is int:  # statuses, attempts: the most common value, never quoted
+        return str(value)
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return json.dumps(text) if (not text or any(c in text for c in ' "=\n')) else text
+    return json.dumps(text) if (not text or _QUOTED.search(text)) else text
 
 
 def formatter(fmt: str) -> logging.Formatter:

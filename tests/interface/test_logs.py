@@ -52,6 +52,12 @@ def test_a_record_looks_up_nothing_the_lines_do_not_write(captured):
     assert _lines(captured)[0]["party"] == "acme"
 
 
+def test_the_time_is_utc_to_the_millisecond():
+    record = logging.makeLogRecord({"msg": "x", "levelname": "INFO", "created": 1764547200.1239, "msecs": 123.9})
+    assert json.loads(JsonFormatter().format(record))["ts"] == "2025-12-01T00:00:00.123Z"
+    assert TextFormatter().format(record).startswith("2025-12-01T00:00:00.123Z info x")
+
+
 def test_another_librarys_line_is_a_log_event_with_its_message(captured):
     logging.getLogger("gunicorn.error").warning("Booting worker with pid: %s", 42)
     (line,) = _lines(captured)
