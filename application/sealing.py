@@ -131,7 +131,7 @@ class SealingMapper(Mapper[UUID]):
         """The event as stored, its workers' data still sealed: for readers that need only the rest.
 
         Following the log for delivery needs the parties a message names, which
-        are never personal data; opening every worker's part was a third of it.
+        are never personal data; opening every worker's part was a tenth of it.
         """
         return super().to_domain_event(stored_event)
 

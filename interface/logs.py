@@ -130,7 +130,7 @@ def _record_only_what_is_written() -> None:
     the thread, the process and its name.
 
     The logging HOWTO's optimisation switches. Finding the caller walks the
-    stack on every record; with a line per delivery it was most of a line's cost.
+    stack on every record, once per delivery and per request.
     """
     logging._srcfile = None  # type: ignore[attr-defined]  # noqa: SLF001 - the documented switch
     logging.logThreads = False
