@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import EventStore, IntegrityError, Notification, Tracking
+from eventsourcing.persistence import EventStore, IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.utils import resolve_topic
 
@@ -56,7 +56,6 @@ from .delivery_share import SendingShare, held_back_note
 from .delivery_transport import Backoff, OutboundChange, Outcome, ProcessExiting, Transport
 from .delivery_worker import DeliveryLock, DeliveryWorker
 from .readmodels import RESOURCE_TOPICS
-from .sealing import SealingMapper
 from .stores.contract import DeliveryRecorder, DeliveryRow, DueHead, PlanningStore, store_of
 
 __all__ = [  # the transport's types and the worker have modules of their own; importable from here as before
@@ -211,20 +210,14 @@ class DeliveryApplication(EventSourcedProjection[UUID]):
                 time.sleep(0)  # the senders' turn: their answers wait for the interpreter while a page is read
             if not notification.topic.startswith(RESOURCE_TOPICS):  # filtered before decoding
                 continue
-            self._owe(self._as_stored(notification), outboxes)
+            # As stored: owing a change reads its parties and lines, never a worker's sealed data.
+            self._owe(self.planning.mapper.to_sealed_event(notification), outboxes)
         processing.collect_events(*outboxes.values())
         self._record(processing)
         self._take_snapshots(processing)
         if processing.events:
             self._wake.set()
         return len(notifications)
-
-    def _as_stored(self, notification: Notification) -> PlanningResource.Event:
-        """A change as stored: owing it reads its parties and lines, never a worker's sealed data."""
-        mapper = self.planning.mapper
-        if isinstance(mapper, SealingMapper):
-            return mapper.to_sealed_event(notification)  # type: ignore[no-any-return]
-        return mapper.to_domain_event(notification)
 
     def _owe(self, event: PlanningResource.Event, outboxes: dict[UUID, Outbox]) -> None:
         """The outbox entries one resource change leads to, by what that version is to each party.

@@ -125,7 +125,9 @@ def request_head(
         )
     lines = [f"{method} {target} HTTP/1.1\r\n".encode("ascii"), host_line]
     for name, value in headers:
-        if not _FIELD_NAME.fullmatch(name) or _LINE_BREAK.search(value):
+        if not _FIELD_NAME.fullmatch(name):
+            raise http.client.HTTPException(f"the request cannot be written: {name!r} is not a header name")
+        if _LINE_BREAK.search(value):
             raise http.client.HTTPException(f"the request cannot be written: the {name} header has a line break")
         lines.append(f"{name}: {value}\r\n".encode())
     if body is not None or method in _BODY_METHODS:
