@@ -159,7 +159,9 @@ class Kill:
     """What one SIGKILL caught: resources the receiver had changed beyond what the sender recorded."""
 
     recorded: int
-    ahead: dict[str, str] = field(default_factory=dict)  # documentId -> the change applied, not recorded
+    ahead: dict[tuple[str, int], str] = field(
+        default_factory=dict
+    )  # (documentId, seq) -> the change applied, not recorded
     aimed: bool = False  # the window was seen open just before the kill
 
     @property
@@ -183,15 +185,15 @@ def sender_documents(sender: PlanningApplication, ids: list[uuid.UUID]) -> dict[
 
 def measure_after_kill(
     sender: PlanningApplication, exchange: Exchange, receiver: PlanningApplication, documents: dict[uuid.UUID, str]
-) -> dict[str, str]:
+) -> dict[tuple[str, int], str]:
     """Per resource: how many changes the receiver applied beyond those the sender recorded as delivered.
 
     Behind would be a lost change (recorded as delivered, never arrived);
     more than one ahead, a change sent before the one before it was recorded.
-    Returns the resources exactly one ahead, with the change in question.
+    Returns the resources exactly one ahead, with the delivery (its seq) and change in question.
     """
     remote = receiver_resources(receiver)
-    ahead: dict[str, str] = {}
+    ahead: dict[tuple[str, int], str] = {}
     rows_by_resource: dict[uuid.UUID, list] = {}
     for row in exchange.deliveries(limit=100_000):
         rows_by_resource.setdefault(row.resource_id, []).append(row)
@@ -205,7 +207,7 @@ def measure_after_kill(
         assert applied >= len(delivered), f"{document}: recorded as delivered but not on the receiver"
         assert applied <= len(delivered) + 1, f"{document}: a change was sent before the previous was recorded"
         if applied == len(delivered) + 1:
-            ahead[document] = rows[len(delivered)].change
+            ahead[(document, rows[len(delivered)].seq)] = rows[len(delivered)].change
     return ahead
 
 
@@ -404,7 +406,10 @@ def test_sigkilled_deliverer_loses_nothing_and_applies_nothing_twice(start_serve
             assert {(r.status, r.party, r.remote_id) for r in mine} == {("delivered", "otto", str(remote_id))}
         assert len(rows) == total == sum(len(receiver.requests.history(r[0])) for r in remote.values())
 
-        redelivered = Counter(change for kill in kills for change in kill.ahead.values())
+        # A delivery caught ahead by two kills in a row (sent again, killed again before its outcome
+        # was recorded) is settled once: count each delivery once.
+        caught = {delivery: change for kill in kills for delivery, change in kill.ahead.items()}
+        redelivered = Counter(caught.values())
         settled = settled_after_refusal(exchange)
         lines_sent_again = redelivered["add-line"] + redelivered["remove-line"] + redelivered["cancel"]
         assert sum(settled.values()) == lines_sent_again, (
